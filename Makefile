@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate chromium lint format bench
+
+run: migrate
+	@$(BIN)/python manage.py ensure_demo_staff
+	@$(BIN)/python manage.py seed_demo_errors --if-empty
+	@echo "Serving the dashboard on http://$(HOST):$(PORT)/"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
+	exit $$status
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade uv
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py migrate --database=errors --noinput -v0
+
+# The e2e suite drives Debian's Chromium; Playwright cannot download browsers here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)."; \
+	    exit 1; \
+	  fi; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

@@ -1,0 +1,13 @@
+"""Shared by tests/ and e2e/."""
+
+import pytest
+from django.db import connections
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_connections_before_teardown(django_db_setup, django_db_blocker):
+    """The errors alias holds its own connection to the test database; PostgreSQL refuses to
+    drop a database that still has sessions, so close them all before the teardown runs."""
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()

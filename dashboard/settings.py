@@ -1,0 +1,194 @@
+"""Settings for the app-errors project, read from the environment.
+
+SQLite is the embedded default; set DATABASE_URL for PostgreSQL. Errors are written through
+their own database alias (``errors``) so that a row survives the caller's rolled-back
+transaction: on SQLite that alias is a separate file (SQLite allows one writer per file), on
+PostgreSQL it is a second connection to the same database.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("APP_ERRORS_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEVELOPMENT_SECRET_KEY = "django-insecure-app-errors-development-key-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+DEBUG = env_bool("DEBUG", True)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off and the development key is in use.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tables2",
+    "django_filters",
+    "template_partials",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "accounts",
+    "errors",
+    "dashboard",
+    "demo.xero",
+    "demo.jobs",
+    "demo.reports",
+    "demo.rest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "errors.middleware.AppErrorMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def sqlite_options() -> dict:
+    """WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
+    concurrent writers queue on the busy timeout instead of failing on lock upgrade."""
+    return {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+
+
+def build_databases() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        default = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    else:
+        default = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "app.sqlite3"),
+        }
+    is_sqlite = default["ENGINE"].endswith("sqlite3")
+    if is_sqlite:
+        default["OPTIONS"] = {**sqlite_options(), **default.get("OPTIONS", {})}
+        default["TEST"] = {"NAME": str(VAR_DIR / "test_app.sqlite3")}
+        errors_url = os.environ.get("ERRORS_DATABASE_URL")
+        if errors_url:
+            errors = dj_database_url.parse(errors_url)
+        else:
+            errors = {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(Path(default["NAME"]).with_name("errors.sqlite3")),
+            }
+        if errors["ENGINE"].endswith("sqlite3"):
+            errors["OPTIONS"] = sqlite_options()
+            errors["TEST"] = {"NAME": str(VAR_DIR / "test_errors.sqlite3")}
+    else:
+        # Same database, its own connection: committed independently of the caller.
+        errors = {**default, "CONN_MAX_AGE": 60}
+    return {"default": default, "errors": errors}
+
+
+DATABASES = build_databases()
+DATABASE_ROUTERS = ["errors.routers.AppErrorRouter"]
+
+AUTH_USER_MODEL = "accounts.Staff"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "app-errors API",
+    "DESCRIPTION": "Read, search and resolve the errors a Django application recorded.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# The errors app's own settings; every key is optional (see errors/conf.py).
+APP_ERRORS = {
+    "SPOOL_PATH": os.environ.get("APP_ERRORS_SPOOL_PATH", str(VAR_DIR / "error-spool.jsonl")),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "app_errors": {"class": "errors.logging.AppErrorHandler", "level": "ERROR"},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "demo": {"handlers": ["app_errors"], "level": "INFO"},
+    },
+}

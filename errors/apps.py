@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ErrorsConfig(AppConfig):
+    name = "errors"
+    verbose_name = "Application errors"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from errors import signals  # noqa: F401
+        from errors.routers import detect_separate_database
+
+        detect_separate_database()

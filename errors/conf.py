@@ -1,0 +1,22 @@
+"""The errors app's settings: ``settings.APP_ERRORS`` over these defaults."""
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Where the caller's file paths are made relative to; defaults to settings.BASE_DIR.
+    "PROJECT_ROOT": None,
+    # JSON lines of errors that could not be written to the database (see replay_error_spool).
+    "SPOOL_PATH": None,
+}
+
+
+def app_errors_setting(name: str) -> Any:
+    """One setting of the errors app, from ``settings.APP_ERRORS`` or its default."""
+    configured = getattr(settings, "APP_ERRORS", {}) or {}
+    if name in configured:
+        return configured[name]
+    if name == "PROJECT_ROOT":
+        return getattr(settings, "BASE_DIR", None)
+    return DEFAULTS[name]

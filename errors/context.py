@@ -1,0 +1,196 @@
+"""Reading the world around an error: the caller's frame, the request, the job, and turning
+whatever the caller hands us into something JSON can hold."""
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import sys
+import traceback
+import uuid
+from collections.abc import Mapping
+from pathlib import Path, PurePath
+from types import FrameType, TracebackType
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+
+from errors.conf import app_errors_setting
+
+MAX_DEPTH = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class CallerLocation:
+    app: str | None
+    file: str | None
+    function: str | None
+
+
+def describe_frame(frame: FrameType) -> CallerLocation:
+    """Where a frame runs: the owning Django app label (else the top-level package), the file
+    relative to the project root in POSIX form, and the qualified function name."""
+    module = frame.f_globals.get("__name__") or ""
+    path = frame.f_code.co_filename
+    return CallerLocation(
+        app=app_label_for_module(module, path),
+        file=project_relative_path(path),
+        function=frame.f_code.co_qualname,
+    )
+
+
+def app_label_for_module(module: str, path: str) -> str | None:
+    if module and module != "__main__":
+        config = apps.get_containing_app_config(module)
+        if config is not None:
+            return config.label
+        return module.split(".")[0]
+    stem = PurePath(path).stem
+    return stem or None
+
+
+def project_relative_path(path: str) -> str:
+    root = app_errors_setting("PROJECT_ROOT")
+    candidate = Path(path)
+    if root is not None and candidate.is_absolute():
+        try:
+            return candidate.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return candidate.as_posix()
+
+
+def innermost_project_frame(tb: TracebackType | None) -> FrameType | None:
+    """The deepest traceback frame in the project's own code (not Django, not site-packages):
+    where an unhandled exception really came from."""
+    root = app_errors_setting("PROJECT_ROOT")
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        in_project = root is None or filename.startswith(str(root))
+        if in_project and "site-packages" not in filename and "/errors/" not in filename:
+            found = tb.tb_frame
+        tb = tb.tb_next
+    return found
+
+
+def format_trace(exception: BaseException) -> str:
+    """The full trace from the exception's own traceback, chained causes included, so it is
+    right even when formatted outside the ``except`` block."""
+    return "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+
+
+def format_call_stack(frame: FrameType | None) -> str:
+    return "".join(traceback.format_stack(frame)) if frame is not None else ""
+
+
+def dotted_class_name(exception: BaseException) -> str:
+    cls = type(exception)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def safe_str(value: Any) -> str:
+    """``str(value)`` that cannot raise: falls back to repr, then to the type's name."""
+    for convert in (str, repr):
+        try:
+            return convert(value)
+        except Exception:
+            continue
+    return f"<unprintable {type(value).__name__}>"
+
+
+def to_json_safe(value: Any, *, _depth: int = 0, _seen: frozenset[int] = frozenset()) -> Any:
+    """Convert any value into JSON-compatible data, never rejecting it: UUIDs, dates and
+    decimals become strings, sets sorted lists, model instances a labelled reference, cycles
+    and excessive depth a marker, and anything else its string form."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return (
+            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        )
+    if _depth >= MAX_DEPTH:
+        return "<max depth reached>"
+    if isinstance(value, uuid.UUID | decimal.Decimal | PurePath):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, enum.Enum):
+        return to_json_safe(value.value, _depth=_depth + 1, _seen=_seen)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", errors="backslashreplace")
+    if isinstance(value, models.Model):
+        return {"model": value._meta.label, "pk": safe_str(value.pk), "repr": safe_str(value)}
+    if isinstance(value, BaseException):
+        return f"{dotted_class_name(value)}: {safe_str(value)}"
+    if id(value) in _seen:
+        return "<cycle>"
+    seen = _seen | {id(value)}
+    if isinstance(value, Mapping):
+        return {
+            safe_str(key) if not isinstance(key, str) else key: to_json_safe(
+                item, _depth=_depth + 1, _seen=seen
+            )
+            for key, item in list(value.items())
+        }
+    if isinstance(value, set | frozenset):
+        items = [to_json_safe(item, _depth=_depth + 1, _seen=seen) for item in value]
+        return sorted(items, key=safe_str)
+    if isinstance(value, list | tuple):
+        return [to_json_safe(item, _depth=_depth + 1, _seen=seen) for item in list(value)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json_safe(dataclasses.asdict(value), _depth=_depth + 1, _seen=seen)
+    return safe_str(value)
+
+
+def extract_request_context(request: Any) -> dict[str, Any]:
+    """What an error needs to know about the request it happened in. Works for anonymous
+    users and for requests that never went through the authentication middleware."""
+    user = getattr(request, "user", None)
+    is_authenticated = bool(getattr(user, "is_authenticated", False))
+    context: dict[str, Any] = {
+        "user_id": safe_str(user.pk) if is_authenticated and user.pk is not None else None,
+        "username": safe_str(user.get_username()) if is_authenticated else None,
+        "path": safe_str(getattr(request, "path", "")),
+        "method": safe_str(getattr(request, "method", "")),
+    }
+    meta = getattr(request, "META", {}) or {}
+    if meta.get("QUERY_STRING"):
+        context["query_string"] = safe_str(meta["QUERY_STRING"])
+    if meta.get("HTTP_USER_AGENT"):
+        context["user_agent"] = safe_str(meta["HTTP_USER_AGENT"])
+    if meta.get("REMOTE_ADDR"):
+        context["remote_addr"] = safe_str(meta["REMOTE_ADDR"])
+    return context
+
+
+JOB_ATTRIBUTES = ("job_number", "name", "status", "client", "client_name", "created_at")
+
+
+def extract_job_context(job: Any) -> dict[str, Any]:
+    """The identifying facts of a job, whatever shape the job object has."""
+    if job is None:
+        return {}
+    job_id = getattr(job, "id", None) or getattr(job, "pk", None)
+    context: dict[str, Any] = {"job_id": safe_str(job_id) if job_id is not None else None}
+    for attribute in JOB_ATTRIBUTES:
+        try:
+            value = getattr(job, attribute, None)
+        except Exception:
+            continue
+        if value is not None:
+            context[attribute] = to_json_safe(value)
+    return context
+
+
+def current_frame(depth: int) -> FrameType | None:
+    """The frame ``depth`` levels above the one calling this function."""
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None

@@ -1,0 +1,92 @@
+"""The error record and its severity scale."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Severity(models.IntegerChoices):
+    """The ``logging`` levels, so a record's level maps straight onto a row."""
+
+    DEBUG = logging.DEBUG, "Debug"
+    INFO = logging.INFO, "Info"
+    WARNING = logging.WARNING, "Warning"
+    ERROR = logging.ERROR, "Error"
+    CRITICAL = logging.CRITICAL, "Critical"
+
+
+class AppErrorQuerySet(models.QuerySet):
+    def unresolved(self) -> "AppErrorQuerySet":
+        return self.filter(resolved=False)
+
+    def resolved(self) -> "AppErrorQuerySet":
+        return self.filter(resolved=True)
+
+    def at_least(self, severity: int) -> "AppErrorQuerySet":
+        return self.filter(severity__gte=severity)
+
+
+class AppError(models.Model):
+    """One failure an application caught, with where it happened and what it was doing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    app = models.CharField(max_length=100, null=True, blank=True)
+    file = models.CharField(max_length=255, null=True, blank=True)
+    function = models.CharField(max_length=255, null=True, blank=True)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.ERROR)
+    job_id = models.UUIDField(null=True, blank=True, db_index=True)
+    user_id = models.UUIDField(null=True, blank=True, db_index=True)
+    resolved = models.BooleanField(default=False)
+    # Errors may live in their own database, so no FK constraint and no cascade query from
+    # Staff's side; errors.signals clears the link when a staff member is deleted (SET_NULL).
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    resolved_timestamp = models.DateTimeField(null=True, blank=True)
+
+    objects = AppErrorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "application error"
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            models.Index(fields=["timestamp", "severity"], name="apperror_time_severity"),
+            models.Index(fields=["resolved", "timestamp"], name="apperror_resolved_time"),
+            models.Index(fields=["app", "severity"], name="apperror_app_severity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()}: {self.message[:80]}"
+
+    @property
+    def trace(self) -> str:
+        return (self.data or {}).get("trace", "") if isinstance(self.data, dict) else ""
+
+    @property
+    def exception_type(self) -> str:
+        return (self.data or {}).get("exception_type", "") if isinstance(self.data, dict) else ""
+
+    def mark_resolved(self, staff) -> None:
+        """Set all three resolution fields together and save only them."""
+        self.resolved = True
+        self.resolved_by = staff
+        self.resolved_timestamp = timezone.now()
+        self.save(update_fields=["resolved", "resolved_by", "resolved_timestamp"])
+
+    def mark_unresolved(self) -> None:
+        """Clear all three resolution fields together and save only them."""
+        self.resolved = False
+        self.resolved_by = None
+        self.resolved_timestamp = None
+        self.save(update_fields=["resolved", "resolved_by", "resolved_timestamp"])

@@ -1,0 +1,241 @@
+"""Writes: storing an error, resolving and unresolving it.
+
+``persist_app_error`` is called from ``except`` blocks all over an application, so it must be
+cheap, must describe the failure well without help, and must never raise into its caller.
+"""
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from errors.context import (
+    current_frame,
+    describe_frame,
+    dotted_class_name,
+    format_call_stack,
+    format_trace,
+    safe_str,
+    to_json_safe,
+)
+from errors.models import AppError, Severity
+from errors.routers import errors_alias
+
+logger = logging.getLogger("errors.persist")
+
+ERROR_ID_ATTRIBUTE = "__app_error_id__"
+RESERVED_DATA_KEYS = ("trace", "exception_type")
+SEVERITY_ALIASES = {"WARN": Severity.WARNING, "FATAL": Severity.CRITICAL}
+
+_state = threading.local()
+
+
+def is_persisting() -> bool:
+    """True while this thread is inside persist_app_error: log handlers use it to avoid
+    persisting the records that a failing persist writes about itself."""
+    return getattr(_state, "depth", 0) > 0
+
+
+def persist_app_error(
+    exception: BaseException,
+    app: str | None = None,
+    file: str | None = None,
+    function: str | None = None,
+    severity: int | str = logging.ERROR,
+    job_id: uuid.UUID | str | None = None,
+    user_id: uuid.UUID | str | None = None,
+    additional_context: Mapping[str, Any] | None = None,
+) -> AppError | None:
+    """Store one failure with where it happened and what it was doing; return its row.
+
+    ``persist_app_error(exc)`` alone is enough: the caller's app, file and function are read
+    from the calling frame, the trace from the exception's own traceback. Persisting the same
+    failure twice returns the first row. Never raises: if the row cannot be stored, the
+    failure and its reason are logged instead and None is returned.
+    """
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        existing = app_error_for(exception)
+        if existing is not None:
+            return existing
+        caller = None
+        if app is None or file is None or function is None:
+            caller_frame = current_frame(1)
+            caller = describe_frame(caller_frame) if caller_frame is not None else None
+        error = build_app_error(
+            exception,
+            app=app if app is not None else getattr(caller, "app", None),
+            file=file if file is not None else getattr(caller, "file", None),
+            function=function if function is not None else getattr(caller, "function", None),
+            severity=severity,
+            job_id=job_id,
+            user_id=user_id,
+            additional_context=additional_context,
+            call_stack_frame=current_frame(1),
+        )
+        store_app_error(error)
+        remember_app_error(exception, error)
+        return error
+    except Exception as failure:  # never raise into the caller's except block
+        logger.error(
+            "Could not store an application error (%s: %s); the error was:\n%s",
+            type(failure).__name__,
+            safe_str(failure),
+            _describe_for_log(exception),
+        )
+        return None
+    finally:
+        _state.depth -= 1
+
+
+def build_app_error(
+    exception: BaseException,
+    *,
+    app: str | None,
+    file: str | None,
+    function: str | None,
+    severity: int | str,
+    job_id: Any,
+    user_id: Any,
+    additional_context: Mapping[str, Any] | None,
+    call_stack_frame=None,
+) -> AppError:
+    """An unsaved AppError for one exception, with every input normalised and nothing
+    rejected: invalid values are kept in ``data`` beside the column they could not fill."""
+    data: dict[str, Any] = {}
+    if additional_context:
+        context = to_json_safe(dict(additional_context))
+        for key, value in context.items():
+            data[f"context_{key}" if key in RESERVED_DATA_KEYS else key] = value
+    if isinstance(exception, BaseException):
+        data["trace"] = format_trace(exception)
+        data["exception_type"] = dotted_class_name(exception)
+        message = safe_str(exception) or type(exception).__name__
+        if exception.__traceback__ is None:
+            data["stack"] = format_call_stack(call_stack_frame)
+    else:
+        data["exception_type"] = None
+        data["trace"] = ""
+        message = safe_str(exception)
+    severity_value, invalid_severity = normalize_severity(severity)
+    if invalid_severity is not None:
+        data["invalid_severity"] = invalid_severity
+    job_uuid, invalid_job_id = coerce_uuid(job_id)
+    if invalid_job_id is not None:
+        data["invalid_job_id"] = invalid_job_id
+    user_uuid, invalid_user_id = coerce_uuid(user_id)
+    if invalid_user_id is not None:
+        data["invalid_user_id"] = invalid_user_id
+    return AppError(
+        message=message,
+        data=data,
+        app=app,
+        file=file,
+        function=function,
+        severity=severity_value,
+        job_id=job_uuid,
+        user_id=user_uuid,
+    )
+
+
+def store_app_error(error: AppError) -> None:
+    """Insert on the errors alias, in a transaction (or savepoint) of its own so that a
+    failing insert cannot break a transaction the caller holds on that alias."""
+    alias = errors_alias()
+    with transaction.atomic(using=alias):
+        error.save(using=alias, force_insert=True)
+
+
+def remember_app_error(exception: BaseException, error: AppError) -> None:
+    # An exception type that refuses attributes is stored fine, only not de-duplicated.
+    with contextlib.suppress(Exception):
+        setattr(exception, ERROR_ID_ATTRIBUTE, error.pk)
+
+
+def app_error_for(exception: BaseException) -> AppError | None:
+    """The row already stored for this failure: for the exception itself or any exception
+    in its chain (``raise X from Y`` where Y was persisted)."""
+    seen: set[int] = set()
+    current: BaseException | None = exception if isinstance(exception, BaseException) else None
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        error_id = getattr(current, ERROR_ID_ATTRIBUTE, None)
+        if error_id is not None:
+            found = AppError.objects.filter(pk=error_id).first()
+            if found is not None:
+                return found
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def normalize_severity(value: Any) -> tuple[int, str | None]:
+    """A logging level from an int or a level name; anything else is ERROR plus the value
+    that was given, for ``data``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in Severity.values:
+        return int(value), None
+    if isinstance(value, str):
+        name = value.strip().upper()
+        if name in Severity.names:
+            return int(Severity[name]), None
+        if name in SEVERITY_ALIASES:
+            return int(SEVERITY_ALIASES[name]), None
+        if name.isdigit() and int(name) in Severity.values:
+            return int(name), None
+    return int(Severity.ERROR), safe_str(value)
+
+
+def coerce_uuid(value: Any) -> tuple[uuid.UUID | None, str | None]:
+    """A UUID from a UUID, its string form or a model instance; otherwise None plus the value
+    as text so it is kept, not dropped."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, uuid.UUID):
+        return value, None
+    pk = getattr(value, "pk", None)
+    if isinstance(pk, uuid.UUID):
+        return pk, None
+    try:
+        return uuid.UUID(str(value).strip()), None
+    except (ValueError, TypeError, AttributeError):
+        return None, safe_str(value)
+
+
+def _describe_for_log(exception: Any) -> str:
+    try:
+        return (
+            format_trace(exception) if isinstance(exception, BaseException) else safe_str(exception)
+        )
+    except Exception:
+        return safe_str(exception)
+
+
+def resolve_app_error(*, error: AppError, by) -> AppError:
+    """Mark one error resolved by a staff member, now. Resolving twice keeps the first
+    resolution: who and when do not move."""
+    if not error.resolved:
+        error.mark_resolved(by)
+    return error
+
+
+def unresolve_app_error(*, error: AppError) -> AppError:
+    if error.resolved:
+        error.mark_unresolved()
+    return error
+
+
+def resolve_app_errors(*, errors, by) -> int:
+    """Resolve every unresolved error of a queryset in one UPDATE; returns how many changed."""
+    return errors.filter(resolved=False).update(
+        resolved=True, resolved_by=by, resolved_timestamp=timezone.now()
+    )
+
+
+def unresolve_app_errors(*, errors) -> int:
+    return errors.filter(resolved=True).update(
+        resolved=False, resolved_by=None, resolved_timestamp=None
+    )
