@@ -25,3 +25,25 @@ def viewer(db):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture
+def count_queries():
+    """Count the queries made on every database alias inside a ``with`` block: errors and
+    staff live behind different aliases, so a single-connection count would miss half."""
+    import contextlib
+
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    @contextlib.contextmanager
+    def counting():
+        contexts = [CaptureQueriesContext(connections[alias]) for alias in connections]
+        with contextlib.ExitStack() as stack:
+            for context in contexts:
+                stack.enter_context(context)
+            result: list[int] = []
+            yield result
+        result.append(sum(len(context.captured_queries) for context in contexts))
+
+    return counting

@@ -1,0 +1,150 @@
+"""Reads: every list, count and trend the dashboard, the API, the admin and the benchmarks
+show goes through here, so each query is tuned once."""
+
+import dataclasses
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Trunc
+from django.utils import timezone
+
+from errors.filters import QUICK_RANGES, AppErrorFilterSet
+from errors.models import AppError, Severity
+
+TIE_BREAKER = "-id"
+DEFAULT_ORDERING = ("-timestamp", TIE_BREAKER)
+DEFAULT_TREND_RANGE = datetime.timedelta(days=30)
+HOURLY_UP_TO = datetime.timedelta(days=2)
+TOP_APPS = 5
+
+
+def filter_app_errors(params: Mapping[str, Any]) -> AppErrorFilterSet:
+    """Bind request parameters to the one FilterSet. Check ``is_valid()`` before using
+    ``.qs``: invalid parameters are form errors, not exceptions."""
+    return AppErrorFilterSet(params, queryset=AppError.objects.all())
+
+
+def list_app_errors(filterset: AppErrorFilterSet) -> QuerySet:
+    """The filtered errors in a deterministic order (a unique tie-breaker ends every
+    ordering), with who resolved them fetched in one extra query, not one per row. The
+    resolver lives in the default database and errors may not, so no join."""
+    queryset = filterset.qs
+    ordering = list(queryset.query.order_by) or list(DEFAULT_ORDERING)
+    if TIE_BREAKER not in ordering and "id" not in ordering:
+        ordering.append(TIE_BREAKER)
+    return queryset.order_by(*ordering).prefetch_related("resolved_by")
+
+
+def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
+    try:
+        return AppError.objects.filter(pk=error_id).prefetch_related("resolved_by").first()
+    except (ValueError, TypeError):
+        return None
+
+
+def list_app_names() -> list[str]:
+    """The apps that have recorded errors, for the filter dropdown."""
+    names = AppError.objects.exclude(app=None).exclude(app="").order_by("app")
+    return list(names.values_list("app", flat=True).distinct())
+
+
+def list_related_app_errors(error: AppError, *, limit: int = 10) -> QuerySet:
+    """Recent other occurrences of the same exception type in the same function."""
+    return (
+        AppError.objects.filter(
+            function=error.function,
+            app=error.app,
+            data__exception_type=error.exception_type,
+        )
+        .exclude(pk=error.pk)
+        .order_by(*DEFAULT_ORDERING)[:limit]
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class TrendWindow:
+    start: datetime.datetime
+    end: datetime.datetime
+    bucket: str  # "hour" or "day"
+
+
+def trend_window_for(filterset: AppErrorFilterSet, *, now: datetime.datetime | None = None):
+    """The time span a trend covers: the filter's own range, else the last 30 days; by hour
+    when it spans two days or less, else by day."""
+    now = now or timezone.now()
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    end = data.get("timestamp__lte") or now
+    start = data.get("timestamp__gte")
+    if data.get("range") in QUICK_RANGES:
+        start = max(start or now - QUICK_RANGES[data["range"]], now - QUICK_RANGES[data["range"]])
+    if start is None:
+        start = end - DEFAULT_TREND_RANGE
+    bucket = "hour" if end - start <= HOURLY_UP_TO else "day"
+    return TrendWindow(start=start, end=end, bucket=bucket)
+
+
+def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
+    """Errors per time bucket, stacked by severity and by app (the top apps, the rest as
+    "other"), in the configured time zone. Counted by the database, grouped rows only."""
+    window = trend_window_for(filterset)
+    tz = timezone.get_current_timezone()
+    queryset = (
+        filterset.qs.filter(timestamp__gte=window.start, timestamp__lte=window.end)
+        .annotate(bucket=Trunc("timestamp", window.bucket, tzinfo=tz))
+        .order_by()
+    )
+    labels = _bucket_labels(window, tz)
+    by_severity: dict[str, list[int]] = {}
+    severity_rows = queryset.values("bucket", "severity").annotate(n=Count("id"))
+    index = {label: position for position, label in enumerate(labels)}
+    for row in severity_rows:
+        name = Severity(row["severity"]).name if row["severity"] in Severity.values else "OTHER"
+        series = by_severity.setdefault(name, [0] * len(labels))
+        position = index.get(_label(row["bucket"], window.bucket, tz))
+        if position is not None:
+            series[position] += row["n"]
+    app_totals: dict[str, int] = defaultdict(int)
+    app_rows = list(queryset.values("bucket", "app").annotate(n=Count("id")))
+    for row in app_rows:
+        app_totals[row["app"] or "(none)"] += row["n"]
+    top = sorted(app_totals, key=lambda app: (-app_totals[app], app))[:TOP_APPS]
+    by_app: dict[str, list[int]] = {app: [0] * len(labels) for app in top}
+    for row in app_rows:
+        app = row["app"] or "(none)"
+        name = app if app in by_app else "other"
+        series = by_app.setdefault(name, [0] * len(labels))
+        position = index.get(_label(row["bucket"], window.bucket, tz))
+        if position is not None:
+            series[position] += row["n"]
+    ordered_severities = [s.name for s in sorted(Severity, reverse=True) if s.name in by_severity]
+    return {
+        "bucket": window.bucket,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "labels": labels,
+        "by_severity": {name: by_severity[name] for name in ordered_severities},
+        "by_app": by_app,
+        "total": sum(app_totals.values()),
+    }
+
+
+def _label(moment: datetime.datetime, bucket: str, tz) -> str:
+    local = timezone.localtime(moment, tz) if timezone.is_aware(moment) else moment
+    return local.strftime("%Y-%m-%dT%H:00") if bucket == "hour" else local.strftime("%Y-%m-%d")
+
+
+def _bucket_labels(window: TrendWindow, tz) -> list[str]:
+    step = datetime.timedelta(hours=1) if window.bucket == "hour" else datetime.timedelta(days=1)
+    labels, cursor = [], timezone.localtime(window.start, tz)
+    cursor = cursor.replace(minute=0, second=0, microsecond=0)
+    if window.bucket == "day":
+        cursor = cursor.replace(hour=0)
+    end = timezone.localtime(window.end, tz)
+    while cursor <= end:
+        labels.append(_label(cursor, window.bucket, tz))
+        cursor += step
+    return labels
