@@ -5,7 +5,7 @@ import dataclasses
 import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -44,6 +44,18 @@ def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
         return AppError.objects.filter(pk=error_id).prefetch_related("resolved_by").first()
     except (ValueError, TypeError):
         return None
+
+
+def list_app_errors_by_ids(ids: Iterable[uuid.UUID]) -> QuerySet:
+    """The errors with these ids, for bulk triage of a selection."""
+    return AppError.objects.filter(pk__in=list(ids))
+
+
+def has_active_filters(filterset: AppErrorFilterSet) -> bool:
+    """Whether a valid filterset narrows the errors at all (ordering alone does not): bulk
+    actions refuse to act on "everything" by accident."""
+    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    return any(value not in (None, "", []) for name, value in data.items() if name != "ordering")
 
 
 def list_app_names() -> list[str]:

@@ -1,0 +1,136 @@
+"""The errors API: list, read, resolve and chart errors over HTTP. Views parse and answer;
+reads go through errors.selectors, writes through errors.services."""
+
+import uuid
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from errors.api.filtering import AppErrorFilterBackend
+from errors.api.pagination import AppErrorPagination
+from errors.api.permissions import CanResolveAppErrors
+from errors.api.serializers import (
+    AppErrorDetailSerializer,
+    AppErrorSerializer,
+    BulkResolveResultSerializer,
+    BulkResolveSerializer,
+    TrendSerializer,
+)
+from errors.filters import AppErrorFilterSet
+from errors.models import AppError
+from errors.selectors import (
+    count_app_errors_over_time,
+    get_app_error,
+    has_active_filters,
+    list_app_errors_by_ids,
+)
+from errors.services import resolve_app_error, resolve_app_errors, unresolve_app_error
+
+PROBLEMS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input, per field."),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in, or not allowed."),
+}
+NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such error.")}
+ID_PARAMETER = {"description": "The error's UUID."}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List errors, newest first",
+        description="Filtered by any AppErrorFilterSet parameter; `search` is full-text "
+        '(words, "a phrase", prefix*), ranked when no `ordering` is given.',
+        responses={200: AppErrorSerializer(many=True), **PROBLEMS},
+    ),
+    retrieve=extend_schema(
+        summary="One error with its data",
+        responses={200: AppErrorDetailSerializer, **PROBLEMS, **NOT_FOUND},
+    ),
+)
+class AppErrorViewSet(viewsets.GenericViewSet):
+    serializer_class = AppErrorSerializer
+    pagination_class = AppErrorPagination
+    filter_backends = [AppErrorFilterBackend]
+    filterset_class = AppErrorFilterSet
+    permission_classes = [IsAdminUser]
+    lookup_field = "id"
+
+    def get_queryset(self):
+        return AppError.objects.all()
+
+    def get_permissions(self):
+        if self.action in {"mark_resolved", "mark_unresolved", "bulk_resolve"}:
+            return [IsAdminUser(), CanResolveAppErrors()]
+        return super().get_permissions()
+
+    def list(self, request: Request) -> Response:
+        errors = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(errors)
+        return self.get_paginated_response(AppErrorSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, id: str) -> Response:
+        return Response(AppErrorDetailSerializer(self.get_app_error(id)).data)
+
+    @extend_schema(
+        summary="Mark an error resolved by you (idempotent)",
+        request=None,
+        responses={200: AppErrorDetailSerializer, **PROBLEMS, **NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def mark_resolved(self, request: Request, id: str) -> Response:
+        error = resolve_app_error(error=self.get_app_error(id), by=request.user)
+        return Response(AppErrorDetailSerializer(error).data)
+
+    @extend_schema(
+        summary="Mark an error unresolved (idempotent)",
+        request=None,
+        responses={200: AppErrorDetailSerializer, **PROBLEMS, **NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def mark_unresolved(self, request: Request, id: str) -> Response:
+        error = unresolve_app_error(error=self.get_app_error(id))
+        return Response(AppErrorDetailSerializer(error).data)
+
+    @extend_schema(
+        summary="Resolve many errors: the given ids, or every error the filters match",
+        request=BulkResolveSerializer,
+        responses={200: BulkResolveResultSerializer, **PROBLEMS},
+        filters=True,
+    )
+    @action(detail=False, methods=["post"])
+    def bulk_resolve(self, request: Request) -> Response:
+        body = BulkResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        filterset = AppErrorFilterBackend().valid_filterset(request, self.get_queryset(), self)
+        if "ids" in body.validated_data:
+            errors = list_app_errors_by_ids(body.validated_data["ids"])
+        elif has_active_filters(filterset):
+            errors = filterset.qs
+        else:
+            raise ValidationError({"ids": ["Give ids, or at least one filter parameter."]})
+        return Response({"resolved": resolve_app_errors(errors=errors, by=request.user)})
+
+    @extend_schema(
+        summary="Errors per hour or day, by severity and by app, for the same filters",
+        responses={200: TrendSerializer, **PROBLEMS},
+        filters=True,
+    )
+    @action(detail=False, methods=["get"])
+    def trends(self, request: Request) -> Response:
+        filterset = AppErrorFilterBackend().valid_filterset(request, self.get_queryset(), self)
+        return Response(count_app_errors_over_time(filterset))
+
+    def get_app_error(self, raw_id: str) -> AppError:
+        try:
+            error_id = uuid.UUID(raw_id)
+        except ValueError:
+            raise ValidationError({"id": ["Must be a valid UUID."]}) from None
+        error = get_app_error(error_id)
+        if error is None:
+            raise NotFound("No error with this id.")
+        return error
