@@ -52,3 +52,9 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The benchmark suite in its own database (never the dev data): BENCH_ROWS errors, default a
+# million; set DATABASE_URL to run it on PostgreSQL. Results land in BENCHMARKS.md.
+BENCH_ROWS ?= 1000000
+bench: install
+	BENCH_ROWS=$(BENCH_ROWS) $(BIN)/python -m bench.run

@@ -87,6 +87,8 @@ def generate_app_errors(
         bar.update(done)
     bar.finish()
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous=NORMAL")  # back to the settings' durability
         cursor.execute("ANALYZE")
     return wanted
 

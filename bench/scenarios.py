@@ -1,0 +1,104 @@
+"""What is measured over HTTP: each list view of the dashboard beside the same view of the
+Django admin changelist, the chart data, the detail page."""
+
+import dataclasses
+import datetime
+from collections import Counter
+from urllib.parse import urlencode
+
+ADMIN_CHANGELIST = "/admin/errors/apperror/"
+# list_display = (timestamp, severity, ...): the admin sorts by column number.
+ADMIN_SEVERITY_COLUMN = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class PageRequest:
+    name: str
+    path: str
+    headers: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Samples:
+    """Real values from the benchmark table, so every filter selects real rows."""
+
+    app: str
+    function: str
+    job_id: str
+    user_id: str
+    error_id: str
+
+
+def pick_samples() -> Samples:
+    """The hottest app and function (what a user filters by first), a busy job and user,
+    and a recent error for the detail page."""
+    from django.db.models import Count
+
+    from errors.models import AppError
+
+    recent = list(
+        AppError.objects.order_by("-timestamp", "-id").values_list("id", "app", "function")[:500]
+    )
+    hot = Counter((app, function) for _, app, function in recent).most_common(1)[0][0]
+    busy = AppError.objects.filter(timestamp__gte=_days_ago(7)).exclude(job_id=None)
+    job = busy.values("job_id").annotate(n=Count("id")).order_by("-n")[:1].get()["job_id"]
+    users = AppError.objects.filter(timestamp__gte=_days_ago(7)).exclude(user_id=None)
+    user = users.values("user_id").annotate(n=Count("id")).order_by("-n")[:1].get()["user_id"]
+    return Samples(
+        app=hot[0],
+        function=hot[1],
+        job_id=str(job),
+        user_id=str(user),
+        error_id=str(recent[0][0]),
+    )
+
+
+def _days_ago(days: int) -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
+
+
+def list_scenarios(samples: Samples) -> list[tuple[PageRequest, PageRequest]]:
+    """(dashboard, admin) pairs asking for the same rows."""
+    week_ago = _days_ago(7).strftime("%Y-%m-%d %H:%M:%S")
+    pairs = [
+        ("default", {}, {}),
+        ("severity=ERROR", {"severity": 40}, {"severity__exact": 40}),
+        ("app", {"app": samples.app}, {"app": samples.app}),
+        ("function", {"function": samples.function}, {"function": samples.function}),
+        ("unresolved", {"resolved": "false"}, {"resolved__exact": 0}),
+        ("job", {"job_id": samples.job_id}, {"job_id": samples.job_id}),
+        ("user", {"user_id": samples.user_id}, {"user_id": samples.user_id}),
+        ("last 7 days", {"range": "7d"}, {"timestamp__gte": week_ago}),
+        (
+            "app + ERROR + unresolved",
+            {"app": samples.app, "severity": 40, "resolved": "false"},
+            {"app": samples.app, "severity__exact": 40, "resolved__exact": 0},
+        ),
+        ("sorted by severity", {"ordering": "-severity"}, {"o": f"-{ADMIN_SEVERITY_COLUMN}"}),
+        ("page 1", {"page": 1}, {"p": 1}),
+        ("page 500", {"page": 500}, {"p": 500}),
+    ]
+    return [
+        (
+            PageRequest(name, _with_query("/", ours)),
+            PageRequest(f"admin: {name}", _with_query(ADMIN_CHANGELIST, theirs)),
+        )
+        for name, ours, theirs in pairs
+    ]
+
+
+def chart_scenarios() -> list[PageRequest]:
+    """The chart data as the dashboard fetches it: the list page's chart partial."""
+    headers = {"HX-Request": "true", "HX-Target": "chart"}
+    return [
+        PageRequest("chart: default range", "/?partial=chart", headers),
+        PageRequest("chart: 90 days", "/?range=90d&partial=chart", headers),
+    ]
+
+
+def detail_scenario(samples: Samples) -> PageRequest:
+    return PageRequest("detail page", f"/errors/{samples.error_id}/")
+
+
+def _with_query(path: str, params: dict) -> str:
+    return f"{path}?{urlencode(params)}" if params else path

@@ -1,0 +1,96 @@
+"""The cost of recording one error through the Python API, on the benchmark database:
+``persist_app_error`` against the one-line create it replaced, and a raw INSERT as the floor.
+The three run interleaved, so a slow moment of the machine hits all of them alike."""
+
+import datetime
+import json
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+
+WARM_UP = 5
+
+
+def failing_call(number: int) -> BaseException:
+    """A fresh exception with a real traceback: persist_app_error returns the stored row
+    for an exception it has seen, so each call needs its own."""
+    try:
+        raise ValueError(f"Invoice {number} total does not match the sum of its lines")
+    except ValueError as exc:
+        return exc
+
+
+def measure_writes(repeat: int) -> dict[str, list[float]]:
+    """Seconds per call for each way of writing, ``repeat`` calls each; the rows written are
+    deleted afterwards so the table keeps its size."""
+    from django.db import connections
+
+    from errors.models import AppError
+    from errors.routers import errors_alias
+    from errors.services import persist_app_error
+
+    connection = connections[errors_alias()]
+    insert = raw_inserter(connection)
+    written: list = []
+
+    def persist(exc: BaseException) -> None:
+        written.append(persist_app_error(exc).pk)
+
+    def bare_create(exc: BaseException) -> None:
+        trace = "".join(traceback.format_exception(exc))
+        written.append(AppError.objects.create(message=str(exc), data={"trace": trace}).pk)
+
+    def raw_insert(exc: BaseException) -> None:
+        trace = "".join(traceback.format_exception(exc))
+        pk = uuid.uuid4()
+        written.append(pk)
+        insert(pk, str(exc), json.dumps({"trace": trace}))
+
+    ways: dict[str, Callable[[BaseException], None]] = {
+        "persist_app_error": persist,
+        "bare create": bare_create,
+        "raw SQL INSERT": raw_insert,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in ways}
+    try:
+        for number in range(WARM_UP + repeat):
+            for name, write in ways.items():
+                exc = failing_call(number)
+                started = time.perf_counter()
+                write(exc)
+                elapsed = time.perf_counter() - started
+                if number >= WARM_UP:
+                    timings[name].append(elapsed)
+    finally:
+        AppError.objects.filter(pk__in=written).delete()
+    return timings
+
+
+def raw_inserter(connection) -> Callable[[uuid.UUID, str, str], None]:
+    """The same row a bare create writes, as one hand-written INSERT in autocommit (the
+    statement is built once, so only the write itself is timed)."""
+    from bench.generate import KNOWN_COLUMNS, columns_and_extras
+    from errors.models import AppError
+
+    columns, extras = columns_and_extras(connection)
+    is_sqlite = connection.vendor == "sqlite"
+    table = connection.ops.quote_name(AppError._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+    def insert(pk: uuid.UUID, message: str, data: str) -> None:
+        values = dict.fromkeys(KNOWN_COLUMNS)
+        values.update(
+            id=pk.hex if is_sqlite else pk,
+            timestamp=connection.ops.adapt_datetimefield_value(datetime.datetime.now(datetime.UTC)),
+            message=message,
+            data=data,
+            severity=40,
+            resolved=False,
+        )
+        row = [values[column] for column in KNOWN_COLUMNS] + [make() for _, make in extras]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, row)
+
+    return insert
