@@ -4,6 +4,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -90,3 +91,29 @@ class AppError(models.Model):
         self.resolved_by = None
         self.resolved_timestamp = None
         self.save(update_fields=["resolved", "resolved_by", "resolved_timestamp"])
+
+
+class AppErrorSearchDocument(models.Model):
+    """PostgreSQL's search index of one error: a tsvector of its message, exception type and
+    context values (not its trace), written by a trigger when the error is inserted.
+
+    It is a side table so that resolving an error, an UPDATE of the main row, never rewrites
+    the GIN index entry. The table, its index and triggers are created by migration
+    0002_search on PostgreSQL only (SQLite gets an FTS5 table instead), hence unmanaged.
+    """
+
+    error = models.OneToOneField(
+        AppError,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_document",
+    )
+    document = SearchVectorField()
+
+    class Meta:
+        managed = False
+        db_table = "errors_apperror_search"
+
+    def __str__(self) -> str:
+        return f"search document of {self.error_id}"

@@ -1,11 +1,142 @@
-"""Text search over errors: the message and the text of the JSON context."""
+"""Full-text search over errors: the message, the exception type and the values of the JSON
+context (not the trace), through the index each backend keeps (migration 0002_search).
 
-from django.db.models import Q, QuerySet
+A search is a user's text. It is read as words, "quoted phrases" and prefix* words, all of
+which must match; everything else (operators, quotes left open, punctuation) is only a word
+separator, so no input can produce a query the database refuses.
+"""
+
+import dataclasses
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connections
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+# Letters and digits, as FTS5's unicode61 tokenizer and PostgreSQL's parser (after the
+# index replaced punctuation by spaces) both read them.
+WORD = re.compile(r"[^\W_]+")
+CHUNK = re.compile(r'"([^"]*)"?|([^\s"]+)')
+MAX_TERMS = 16
+MAX_WORD_LENGTH = 100
+FTS_TABLE = "errors_apperror_fts"
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchTerm:
+    """Words that must appear next to each other; the last may be a prefix."""
+
+    words: tuple[str, ...]
+    is_prefix: bool = False
+
+
+def parse_search(text: str) -> list[SearchTerm]:
+    """The terms of a user's search text: words, "quoted phrases" and prefix* words. A
+    word joined by punctuation (``push_invoice``, ``INV-7``) is a phrase of its parts, the
+    way both indexes store it."""
+    terms: list[SearchTerm] = []
+    for phrase, bare in CHUNK.findall((text or "").replace("\x00", " ")):
+        chunk = phrase or bare
+        words = tuple(word.lower() for word in WORD.findall(chunk) if len(word) <= MAX_WORD_LENGTH)
+        if words:
+            terms.append(SearchTerm(words, is_prefix=bool(bare) and bare.endswith("*")))
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+def to_fts5_query(terms: list[SearchTerm]) -> str:
+    """FTS5 MATCH syntax: every term a double-quoted string (words are letters and digits
+    only, so nothing inside can break out), ANDed."""
+    return " ".join(f'"{" ".join(t.words)}"' + ("*" if t.is_prefix else "") for t in terms)
+
+
+def to_tsquery(terms: list[SearchTerm]) -> str:
+    """PostgreSQL ``to_tsquery`` syntax: phrases with ``<->``, prefixes with ``:*``, ANDed."""
+    rendered = []
+    for term in terms:
+        words = [f"'{word}'" for word in term.words]
+        if term.is_prefix:
+            words[-1] += ":*"
+        rendered.append("(" + " <-> ".join(words) + ")")
+    return " & ".join(rendered)
 
 
 def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
-    """Errors whose message or context mention ``text``. Any user text is accepted."""
-    text = (text or "").strip()
-    if not text:
+    """Errors matching every term of ``text``, best match first (an explicit ordering
+    applied later replaces that). Blank text filters nothing; text with no words in it
+    matches nothing. Any user text is accepted."""
+    if not (text or "").strip():
         return queryset
+    terms = parse_search(text)
+    if not terms:
+        return queryset.none()
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        query = SearchQuery(to_tsquery(terms), search_type="raw", config="simple")
+        return (
+            queryset.filter(search_document__document=query)
+            .alias(search_rank=SearchRank(F("search_document__document"), query))
+            .order_by(F("search_rank").desc(), "-timestamp", "-id")
+        )
+    if vendor == "sqlite":
+        match = to_fts5_query(terms)
+        matching = RawSQL(
+            f"SELECT id FROM errors_apperror WHERE rowid IN "
+            f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
+            [match],
+        )
+        # FTS5's bm25 rank: lower is better.
+        rank = RawSQL(
+            f"(SELECT rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"AND {FTS_TABLE}.rowid = errors_apperror.rowid)",
+            [match],
+        )
+        return queryset.filter(pk__in=matching).order_by(rank.asc(), "-timestamp", "-id")
+    # A backend without an index here: a scan, slow but correct.
     return queryset.filter(Q(message__icontains=text) | Q(data__icontains=text))
+
+
+HIGHLIGHT_START, HIGHLIGHT_STOP = "\ue000", "\ue001"  # private-use: never in real text
+
+
+def highlight_messages(errors: QuerySet, text: str) -> dict:
+    """``{error id: message}`` with the matched words between HIGHLIGHT_START and
+    HIGHLIGHT_STOP, by the backend's own highlighter (``ts_headline``, FTS5 ``highlight``),
+    for the errors whose message matched. Errors matched only by their context are left
+    out."""
+    terms = parse_search(text)
+    ids = [error.pk for error in errors]
+    if not terms or not ids:
+        return {}
+    model = errors.model
+    alias = errors.db
+    vendor = connections[alias].vendor
+    if vendor == "postgresql":
+        query = SearchQuery(to_tsquery(terms), search_type="raw", config="simple")
+        headline = SearchHeadline(
+            "message",
+            query,
+            config="simple",
+            start_sel=HIGHLIGHT_START,
+            stop_sel=HIGHLIGHT_STOP,
+            highlight_all=True,
+        )
+        rows = (
+            model.objects.using(alias)
+            .filter(pk__in=ids, search_document__document=query)
+            .annotate(highlighted=headline)
+            .values_list("pk", "highlighted")
+        )
+        return {pk: highlighted for pk, highlighted in rows if HIGHLIGHT_START in highlighted}
+    if vendor == "sqlite":
+        placeholders = ", ".join(["%s"] * len(ids))
+        rows = model.objects.using(alias).raw(
+            f"SELECT e.id, highlight({FTS_TABLE}, 0, %s, %s) AS highlighted "
+            f"FROM {FTS_TABLE} JOIN errors_apperror e ON e.rowid = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND e.id IN ({placeholders})",
+            [HIGHLIGHT_START, HIGHLIGHT_STOP, to_fts5_query(terms), *[pk.hex for pk in ids]],
+        )
+        return {
+            row.pk: row.highlighted for row in rows if HIGHLIGHT_START in (row.highlighted or "")
+        }
+    return {}

@@ -11,9 +11,12 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Trunc
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from errors.filters import QUICK_RANGES, AppErrorFilterSet
 from errors.models import AppError, Severity
+from errors.search import HIGHLIGHT_START, HIGHLIGHT_STOP, highlight_messages
 
 TIE_BREAKER = "-id"
 DEFAULT_ORDERING = ("-timestamp", TIE_BREAKER)
@@ -56,6 +59,23 @@ def has_active_filters(filterset: AppErrorFilterSet) -> bool:
     actions refuse to act on "everything" by accident."""
     data = filterset.form.cleaned_data if filterset.is_valid() else {}
     return any(value not in (None, "", []) for name, value in data.items() if name != "ordering")
+
+
+def highlight_app_error_messages(errors: QuerySet | list[AppError], text: str) -> dict:
+    """``{error id: safe HTML}``: each error's message, escaped, with the words the search
+    ``text`` matched in ``<mark>``, for the rows of a page of search results. Rows whose
+    message did not match (only their context did) are absent: show their message plain."""
+    if isinstance(errors, list):
+        errors = AppError.objects.filter(pk__in=[error.pk for error in errors])
+    return {
+        # Escaped first, so the only markup is our own <mark> tags.
+        pk: mark_safe(
+            escape(text_with_marks)
+            .replace(HIGHLIGHT_START, "<mark>")
+            .replace(HIGHLIGHT_STOP, "</mark>")
+        )
+        for pk, text_with_marks in highlight_messages(errors, text).items()
+    }
 
 
 def list_app_names() -> list[str]:

@@ -150,7 +150,7 @@ def test_job_and_user_filters(api):
         ("app", ["c", "a", "b"]),
         ("-app", ["b", "a", "c"]),
         ("resolved,-timestamp", ["a", "b", "c"]),
-        ("-resolved", ["c", "a", "b"]),
+        ("-resolved,timestamp", ["c", "b", "a"]),
     ],
 )
 def test_every_ordering(api, staff, ordering, expected):

@@ -1,0 +1,211 @@
+import pytest
+from django.db import connections
+from rest_framework.test import APIClient
+
+from errors.models import AppError
+from errors.routers import errors_alias
+from errors.search import SearchTerm, parse_search, search_app_errors, to_fts5_query, to_tsquery
+from errors.selectors import filter_app_errors, highlight_app_error_messages, list_app_errors
+from errors.services import persist_app_error, resolve_app_error
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+class InvoiceRejected(Exception):
+    pass
+
+
+def record(message: str, exception: type[BaseException] = ValueError, **context) -> AppError:
+    return persist_app_error(exception(message), app="xero", additional_context=context)
+
+
+def raise_and_record():
+    try:
+        raise RuntimeError("plain failure")  # quokkaword appears only in the trace
+    except RuntimeError as exc:
+        return persist_app_error(exc, app="xero")
+
+
+def found(text: str) -> set[str]:
+    return set(search_app_errors(AppError.objects.all(), text).values_list("message", flat=True))
+
+
+def test_parse_reads_words_phrases_and_prefixes():
+    assert parse_search('Push "invoice failed" xer* INV-7') == [
+        SearchTerm(("push",)),
+        SearchTerm(("invoice", "failed")),
+        SearchTerm(("xer",), is_prefix=True),
+        SearchTerm(("inv", "7")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', '""', "'", "*", "AND OR NOT", "NEAR(a b)", "col:term", "^x", "a - b", "(", ")",
+     '"open quote', "\x00", "🙂", "a" * 5000, "word " * 2000, "%_\\", "; DROP TABLE x"],
+)  # fmt: skip
+def test_any_user_text_is_a_valid_query(text):
+    record("the quick brown fox")
+    terms = parse_search(text)
+    assert len(terms) <= 16
+    # Rendering never lets syntax through: only quoted letters and digits.
+    assert all(word.isalnum() for term in terms for word in term.words)
+    list(search_app_errors(AppError.objects.all(), text))
+    response = api_client().get("/api/app-errors/", {"search": text.replace("\x00", "")})
+    assert response.status_code == 200
+
+
+def test_rendered_queries_quote_every_word():
+    terms = parse_search('a "b c" d*')
+    assert to_fts5_query(terms) == '"a" "b c" "d"*'
+    assert to_tsquery(terms) == "('a') & ('b' <-> 'c') & ('d':*)"
+
+
+def test_finds_words_in_message_exception_type_and_context_values():
+    record("Xero refused the invoice", InvoiceRejected, invoice="INV-7781", amount=1250)
+    record("Database went away", path="/reports/weekly")
+    assert found("refused") == {"Xero refused the invoice"}
+    assert found("InvoiceRejected") == {"Xero refused the invoice"}
+    assert found("INV-7781") == {"Xero refused the invoice"}
+    assert found("1250") == {"Xero refused the invoice"}
+    assert found("weekly") == {"Database went away"}
+    assert found("XERO invoice") == {"Xero refused the invoice"}  # case-insensitive, ANDed
+    assert found("xero weekly") == set()
+
+
+def test_context_keys_and_the_trace_are_not_indexed():
+    raise_and_record()
+    record("keyed", invoice="INV-1")
+    assert found("quokkaword") == set()
+    assert found("raise_and_record") == set()
+    assert found("invoice") == set()  # a key, not a value
+    assert found("plain failure") == {"plain failure"}
+
+
+def test_phrases_and_prefixes():
+    record("push invoice failed")
+    record("invoice push failed")
+    assert found('"push invoice"') == {"push invoice failed"}
+    assert found("push invoice") == {"push invoice failed", "invoice push failed"}
+    assert found("invo*") == {"push invoice failed", "invoice push failed"}
+    assert found("invo") == set()
+    assert found('"push invo"*') == set()  # a prefix applies to bare words only
+
+
+def test_punctuation_joined_words_match_as_phrases():
+    record("Calling xero.push_invoice failed", path="errors/services.py")
+    assert found("push_invoice") == {"Calling xero.push_invoice failed"}
+    assert found("xero.push_invoice") == {"Calling xero.push_invoice failed"}
+    assert found("services") == {"Calling xero.push_invoice failed"}
+    assert found("invoice_push") == set()
+
+
+def test_unicode_words():
+    record("Zahlung für Müller fehlgeschlagen")
+    record("支払い 失敗")
+    assert found("müller") == {"Zahlung für Müller fehlgeschlagen"}
+    assert found("MÜLLER") == {"Zahlung für Müller fehlgeschlagen"}
+    assert found("失敗") == {"支払い 失敗"}
+
+
+def test_blank_text_filters_nothing_and_wordless_text_matches_nothing():
+    record("one"), record("two")
+    assert found("   ") == {"one", "two"}
+    assert found("!!! ...") == set()
+
+
+def test_best_match_first_unless_ordered():
+    weak = record("timeout talking to the bank feed service once more")
+    strong = record("timeout timeout timeout")
+    filterset = filter_app_errors({"search": "timeout"})
+    assert filterset.is_valid()
+    assert [e.pk for e in list_app_errors(filterset)] == [strong.pk, weak.pk]
+    ordered = filter_app_errors({"search": "timeout", "ordering": "timestamp"})
+    assert ordered.is_valid()
+    assert [e.pk for e in list_app_errors(ordered)] == [weak.pk, strong.pk]
+
+
+def test_index_follows_updates_and_deletes_but_not_resolution(staff):
+    error = record("original words")
+    resolve_app_error(error=error, by=staff)
+    assert found("original") == {"original words"}
+    error.message = "replacement text"
+    error.save()
+    assert found("original") == set() and found("replacement") == {"replacement text"}
+    error.delete()
+    assert found("replacement") == set()
+
+
+def test_resolving_does_not_rewrite_the_postgresql_index_row(staff):
+    connection = connections[errors_alias()]
+    if connection.vendor != "postgresql":
+        # SQLite: the FTS5 triggers fire only on UPDATE OF message, data.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'errors_apperror_fts_update'"
+            )
+            assert "UPDATE OF message, data" in cursor.fetchone()[0]
+        return
+    error = record("stable words")
+
+    def row_version():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT xmin::text FROM errors_apperror_search WHERE error_id = %s", [error.pk]
+            )
+            return cursor.fetchone()[0]
+
+    before = row_version()
+    resolve_app_error(error=error, by=staff)
+    error.mark_unresolved()
+    error.save()  # a full save rewrites every column, with the same message and data
+    assert row_version() == before
+
+
+def test_search_uses_the_index():
+    for index in range(30):
+        record(f"filler message {index}")
+    record("needle in the haystack")
+    queryset = search_app_errors(AppError.objects.all(), "needle")
+    sql, params = queryset.query.sql_with_params()
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "errors_apperror_search_document" in plan  # the GIN index
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "VIRTUAL TABLE INDEX" in plan and "errors_apperror_fts" in plan
+    assert [error.message for error in queryset] == ["needle in the haystack"]
+
+
+def test_highlights_mark_matched_words_and_escape_the_rest():
+    error = record("<b>Refused</b> invoice for refused payment")
+    context_only = record("nothing here", note="refused")
+    highlights = highlight_app_error_messages([error, context_only], "refused")
+    assert set(highlights) == {error.pk}
+    assert highlights[error.pk] == (
+        "&lt;b&gt;<mark>Refused</mark>&lt;/b&gt; invoice for <mark>refused</mark> payment"
+    )
+
+
+def test_dashboard_filter_and_api_use_the_same_search(staff):
+    record("Xero refused the invoice"), record("Database went away")
+    filterset = filter_app_errors({"search": "refused"})
+    assert filterset.is_valid()
+    assert [e.message for e in list_app_errors(filterset)] == ["Xero refused the invoice"]
+    body = api_client(staff).get("/api/app-errors/", {"search": '"refused the"'}).json()
+    assert body["count"] == 1 and body["results"][0]["message"] == "Xero refused the invoice"
+
+
+def api_client(user=None) -> APIClient:
+    from django.contrib.auth import get_user_model
+
+    client = APIClient()
+    client.force_authenticate(
+        user or get_user_model().objects.create_user(username="searcher", is_staff=True)
+    )
+    return client
