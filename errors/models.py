@@ -61,10 +61,23 @@ class AppError(models.Model):
     class Meta:
         verbose_name = "application error"
         ordering = ["-timestamp", "-id"]
+        # The list pages' queries, one index each (see BENCHMARKS.md): the filter's column,
+        # then the list order (timestamp, id), so a page is read in order straight from the
+        # index and a capped count never touches the multi-KB rows.
         indexes = [
-            models.Index(fields=["timestamp", "severity"], name="apperror_time_severity"),
-            models.Index(fields=["resolved", "timestamp"], name="apperror_resolved_time"),
-            models.Index(fields=["app", "severity"], name="apperror_app_severity"),
+            models.Index(fields=["timestamp", "id"], name="apperror_time_id"),
+            models.Index(fields=["app", "timestamp", "id"], name="apperror_app_time"),
+            models.Index(fields=["function", "timestamp", "id"], name="apperror_function_time"),
+            models.Index(fields=["severity", "timestamp", "id"], name="apperror_severity_time"),
+            models.Index(fields=["resolved", "timestamp", "id"], name="apperror_resolved_time_id"),
+            models.Index(fields=["job_id", "timestamp", "id"], name="apperror_job_time"),
+            models.Index(fields=["user_id", "timestamp", "id"], name="apperror_user_time"),
+            # Triage: one app's unresolved errors of a severity.
+            models.Index(
+                fields=["app", "severity", "resolved", "timestamp", "id"], name="apperror_triage"
+            ),
+            # Sorted by severity (the tie-breaker is the id).
+            models.Index(fields=["severity", "id"], name="apperror_severity_id"),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +104,30 @@ class AppError(models.Model):
         self.resolved_by = None
         self.resolved_timestamp = None
         self.save(update_fields=["resolved", "resolved_by", "resolved_timestamp"])
+
+
+class AppErrorHourlyCount(models.Model):
+    """How many errors of one app and severity, resolved or not, were recorded in one UTC
+    hour. Database triggers (migration 0004) keep it exact on every insert, update and
+    delete, so the trend chart sums a few thousand of these instead of grouping millions of
+    errors. An error without an app counts under ``""``."""
+
+    hour = models.DateTimeField()
+    app = models.CharField(max_length=100, blank=True, default="")
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    resolved = models.BooleanField()
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "errors_apperror_hourly"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "app", "severity", "resolved"], name="apperror_hourly_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H:00} {self.app} {self.severity}: {self.total}"
 
 
 class AppErrorSearchDocument(models.Model):

@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from errors.filters import QUICK_RANGES, AppErrorFilterSet
+from errors.hourly_counts import count_from_hourly_totals
 from errors.models import AppError, Severity
 from errors.search import HIGHLIGHT_START, HIGHLIGHT_STOP, highlight_messages
 
@@ -124,23 +125,24 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
     "other"), in the configured time zone. Counted by the database, grouped rows only."""
     window = trend_window_for(filterset)
     tz = timezone.get_current_timezone()
-    queryset = (
-        filterset.qs.filter(timestamp__gte=window.start, timestamp__lte=window.end)
-        .annotate(bucket=Trunc("timestamp", window.bucket, tzinfo=tz))
-        .order_by()
-    )
     labels = _bucket_labels(window, tz)
+    # Exact hourly totals kept by triggers answer most filters without grouping the errors.
+    counted = count_from_hourly_totals(
+        filterset, window, lambda moment: _label(moment, window.bucket, tz)
+    )
+    if counted is not None:
+        severity_rows, app_rows = counted
+    else:
+        severity_rows, app_rows = _count_grouped_errors(filterset, window, tz)
     by_severity: dict[str, list[int]] = {}
-    severity_rows = queryset.values("bucket", "severity").annotate(n=Count("id"))
     index = {label: position for position, label in enumerate(labels)}
     for row in severity_rows:
         name = Severity(row["severity"]).name if row["severity"] in Severity.values else "OTHER"
         series = by_severity.setdefault(name, [0] * len(labels))
-        position = index.get(_label(row["bucket"], window.bucket, tz))
+        position = index.get(row["label"])
         if position is not None:
             series[position] += row["n"]
     app_totals: dict[str, int] = defaultdict(int)
-    app_rows = list(queryset.values("bucket", "app").annotate(n=Count("id")))
     for row in app_rows:
         app_totals[row["app"] or "(none)"] += row["n"]
     top = sorted(app_totals, key=lambda app: (-app_totals[app], app))[:TOP_APPS]
@@ -149,7 +151,7 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
         app = row["app"] or "(none)"
         name = app if app in by_app else "other"
         series = by_app.setdefault(name, [0] * len(labels))
-        position = index.get(_label(row["bucket"], window.bucket, tz))
+        position = index.get(row["label"])
         if position is not None:
             series[position] += row["n"]
     ordered_severities = [s.name for s in sorted(Severity, reverse=True) if s.name in by_severity]
@@ -162,6 +164,22 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
         "by_app": by_app,
         "total": sum(app_totals.values()),
     }
+
+
+def _count_grouped_errors(filterset: AppErrorFilterSet, window: TrendWindow, tz):
+    """Rows by bucket and severity, and by bucket and app, grouped by the database."""
+    queryset = (
+        filterset.qs.filter(timestamp__gte=window.start, timestamp__lte=window.end)
+        .annotate(bucket=Trunc("timestamp", window.bucket, tzinfo=tz))
+        .order_by()
+    )
+    return [
+        [
+            {**row, "label": _label(row["bucket"], window.bucket, tz)}
+            for row in queryset.values("bucket", group).annotate(n=Count("id"))
+        ]
+        for group in ("severity", "app")
+    ]
 
 
 def _label(moment: datetime.datetime, bucket: str, tz) -> str:
