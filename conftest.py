@@ -11,3 +11,11 @@ def close_connections_before_teardown(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def isolated_error_spool(settings, tmp_path):
+    """Each test spools into its own file: a failing write in one test must not show up as
+    a pending error (and a dashboard banner) in another, or in the developer's var/."""
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_PATH": str(tmp_path / "spool.jsonl")}
+    return tmp_path / "spool.jsonl"

@@ -9,6 +9,14 @@ DEFAULTS: dict[str, Any] = {
     "PROJECT_ROOT": None,
     # JSON lines of errors that could not be written to the database (see replay_error_spool).
     "SPOOL_PATH": None,
+    # Longest stored texts, in characters; longer ones are cut with a marker and their
+    # original length kept in data["truncated"] (see errors/limits.py).
+    "MAX_MESSAGE_LENGTH": 64 * 1024,
+    "MAX_TRACE_LENGTH": 256 * 1024,
+    "MAX_CONTEXT_VALUE_LENGTH": 16 * 1024,
+    "MAX_CONTEXT_LENGTH": 256 * 1024,
+    # Context keys filtered on top of the built-in secret names (see errors/scrubbing.py).
+    "SCRUB_KEYS": (),
 }
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from errors.context import (
@@ -23,8 +23,11 @@ from errors.context import (
     safe_str,
     to_json_safe,
 )
+from errors.limits import Limits, bound_column, bound_context, bound_text
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
+from errors.scrubbing import scrub
+from errors.spool import SpoolUnavailable, append_to_spool
 
 logger = logging.getLogger("errors.persist")
 
@@ -33,6 +36,10 @@ RESERVED_DATA_KEYS = ("trace", "exception_type")
 SEVERITY_ALIASES = {"WARN": Severity.WARNING, "FATAL": Severity.CRITICAL}
 
 _state = threading.local()
+
+APP_LENGTH = AppError._meta.get_field("app").max_length
+FILE_LENGTH = AppError._meta.get_field("file").max_length
+FUNCTION_LENGTH = AppError._meta.get_field("function").max_length
 
 
 def is_persisting() -> bool:
@@ -55,12 +62,20 @@ def persist_app_error(
 
     ``persist_app_error(exc)`` alone is enough: the caller's app, file and function are read
     from the calling frame, the trace from the exception's own traceback. Persisting the same
-    failure twice returns the first row. Never raises: if the row cannot be stored, the
-    failure and its reason are logged instead and None is returned.
+    failure twice returns the first row. Never raises.
+
+    If the database refuses the row (down, locked past its timeout, disk full, table
+    missing), the error is appended to the spool (``APP_ERRORS["SPOOL_PATH"]``), the failure
+    is logged, and the unsaved AppError is returned: ``error._state.adding`` is still True and
+    ``error.pk`` is the id the row gets when ``replay_error_spool`` stores it. Only when the
+    spool cannot be written either is the error logged alone and None returned.
     """
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
-        existing = app_error_for(exception)
+        try:
+            existing = app_error_for(exception)
+        except Exception:  # the database may be down; the spool still takes the error
+            existing = None
         if existing is not None:
             return existing
         caller = None
@@ -78,7 +93,11 @@ def persist_app_error(
             additional_context=additional_context,
             call_stack_frame=current_frame(1),
         )
-        store_app_error(error)
+        # Spooled before, never replayed: the same id keeps a second spooling idempotent.
+        known_id = getattr(exception, ERROR_ID_ATTRIBUTE, None)
+        if isinstance(known_id, uuid.UUID):
+            error.id = known_id
+        store_app_error(error, exception=exception)
         remember_app_error(exception, error)
         return error
     except Exception as failure:  # never raise into the caller's except block
@@ -106,22 +125,47 @@ def build_app_error(
     call_stack_frame=None,
 ) -> AppError:
     """An unsaved AppError for one exception, with every input normalised and nothing
-    rejected: invalid values are kept in ``data`` beside the column they could not fill."""
+    rejected: invalid values are kept in ``data`` beside the column they could not fill.
+
+    The context is scrubbed of secrets (errors/scrubbing.py); every text is bounded and made
+    storable for the errors database (errors/limits.py), what was cut noted in
+    ``data["truncated"]`` with its original length."""
+    limits = Limits.for_vendor(connections[errors_alias()].vendor)
     data: dict[str, Any] = {}
+    truncated: dict[str, int] = {}
     if additional_context:
-        context = to_json_safe(dict(additional_context))
+        try:
+            context = scrub(to_json_safe(dict(additional_context)))
+        except Exception as problem:  # a mapping whose items() raises still gives a row
+            context = {"unreadable_context": f"{type(problem).__name__}: {safe_str(problem)}"}
+        context, context_length = bound_context(context, limits)
+        if context_length is not None:
+            truncated["context"] = context_length
         for key, value in context.items():
             data[f"context_{key}" if key in RESERVED_DATA_KEYS else key] = value
     if isinstance(exception, BaseException):
-        data["trace"] = format_trace(exception)
+        trace = _format_trace_safely(exception)
         data["exception_type"] = dotted_class_name(exception)
         message = safe_str(exception) or type(exception).__name__
         if exception.__traceback__ is None:
-            data["stack"] = format_call_stack(call_stack_frame)
+            data["stack"], stack_length = bound_text(
+                format_call_stack(call_stack_frame), limits.trace, keep_nul=limits.keep_nul
+            )
+            if stack_length is not None:
+                truncated["stack"] = stack_length
     else:
         data["exception_type"] = None
-        data["trace"] = ""
+        trace = ""
         message = safe_str(exception)
+    data["trace"], trace_length = bound_text(trace, limits.trace, keep_nul=limits.keep_nul)
+    message, message_length = bound_text(message, limits.message, keep_nul=limits.keep_nul)
+    for name, length in (("trace", trace_length), ("message", message_length)):
+        if length is not None:
+            truncated[name] = length
+    if data["exception_type"] is not None:
+        data["exception_type"] = bound_column(data["exception_type"], 255, keep_nul=limits.keep_nul)
+    if truncated:
+        data["truncated"] = truncated
     severity_value, invalid_severity = normalize_severity(severity)
     if invalid_severity is not None:
         data["invalid_severity"] = invalid_severity
@@ -131,24 +175,48 @@ def build_app_error(
     user_uuid, invalid_user_id = coerce_uuid(user_id)
     if invalid_user_id is not None:
         data["invalid_user_id"] = invalid_user_id
+    for key in ("invalid_severity", "invalid_job_id", "invalid_user_id"):
+        if key in data:
+            data[key] = bound_text(data[key], limits.context_value, keep_nul=limits.keep_nul)[0]
     return AppError(
         message=message,
         data=data,
-        app=app,
-        file=file,
-        function=function,
+        app=bound_column(app, APP_LENGTH, keep_nul=limits.keep_nul),
+        file=bound_column(file, FILE_LENGTH, keep_nul=limits.keep_nul),
+        function=bound_column(function, FUNCTION_LENGTH, keep_nul=limits.keep_nul),
         severity=severity_value,
         job_id=job_uuid,
         user_id=user_uuid,
     )
 
 
-def store_app_error(error: AppError) -> None:
+def store_app_error(error: AppError, *, exception: BaseException | None = None) -> bool:
     """Insert on the errors alias, in a transaction (or savepoint) of its own so that a
-    failing insert cannot break a transaction the caller holds on that alias."""
+    failing insert cannot break a transaction the caller holds on that alias.
+
+    True when the row is stored. When the database refuses it, the error goes to the spool,
+    the failure is logged (with the error, so the log alone tells what happened) and False
+    is returned; raises SpoolUnavailable only when the spool cannot take it either."""
     alias = errors_alias()
-    with transaction.atomic(using=alias):
-        error.save(using=alias, force_insert=True)
+    try:
+        with transaction.atomic(using=alias):
+            error.save(using=alias, force_insert=True)
+        return True
+    except Exception as failure:
+        reason = f"{type(failure).__name__}: {safe_str(failure)}"
+        try:
+            path = append_to_spool(error, reason=reason)
+        except SpoolUnavailable as spool_failure:
+            raise SpoolUnavailable(f"{reason}; and not spooled: {spool_failure}") from failure
+        logger.error(
+            "Could not store an application error (%s); it was spooled to %s as %s for "
+            "replay_error_spool. The error was:\n%s",
+            reason,
+            path,
+            error.pk,
+            _describe_for_log(exception) if exception is not None else error.message,
+        )
+        return False
 
 
 def remember_app_error(exception: BaseException, error: AppError) -> None:
@@ -203,6 +271,13 @@ def coerce_uuid(value: Any) -> tuple[uuid.UUID | None, str | None]:
         return uuid.UUID(str(value).strip()), None
     except (ValueError, TypeError, AttributeError):
         return None, safe_str(value)
+
+
+def _format_trace_safely(exception: BaseException) -> str:
+    try:
+        return format_trace(exception)
+    except Exception as problem:  # a hostile __notes__ or chain must not cost the row
+        return f"<trace could not be formatted: {type(problem).__name__}>"
 
 
 def _describe_for_log(exception: Any) -> str:

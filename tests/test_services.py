@@ -200,8 +200,21 @@ def test_app_error_for_an_unpersisted_exception_is_none():
     assert app_error_for(raise_value_error()) is None
 
 
-def test_a_failing_write_does_not_raise_and_is_logged(caplog):
-    """A real failure: the table is gone for the length of this test's transaction."""
+def test_a_failing_write_does_not_raise_and_is_logged(caplog, isolated_error_spool):
+    """A real failure: the table is gone for the length of this test's transaction. The
+    error is spooled (tests/test_spool.py replays it) and returned unsaved with its id."""
+    with connections[errors_alias()].cursor() as cursor:
+        cursor.execute("ALTER TABLE errors_apperror RENAME TO errors_apperror_away")
+    with caplog.at_level(logging.ERROR, logger="errors.persist"):
+        result = persist_app_error(raise_value_error("lost Xero invoice"))
+    assert result is not None and result._state.adding
+    assert str(result.pk) in isolated_error_spool.read_text()
+    assert "lost Xero invoice" in caplog.text
+    assert "Could not store an application error" in caplog.text
+
+
+def test_a_failing_write_without_a_spool_is_logged_and_gives_none(caplog, settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_PATH": None}
     with connections[errors_alias()].cursor() as cursor:
         cursor.execute("ALTER TABLE errors_apperror RENAME TO errors_apperror_away")
     with caplog.at_level(logging.ERROR, logger="errors.persist"):
@@ -215,7 +228,7 @@ def test_a_failing_write_leaves_the_callers_transaction_usable(staff):
     with connections[errors_alias()].cursor() as cursor:
         cursor.execute("ALTER TABLE errors_apperror RENAME TO errors_apperror_away")
     with transaction.atomic(using=errors_alias()):
-        assert persist_app_error(raise_value_error()) is None
+        assert persist_app_error(raise_value_error())._state.adding  # spooled, not stored
         with connections[errors_alias()].cursor() as cursor:
             cursor.execute("SELECT 1")
             assert cursor.fetchone()[0] == 1

@@ -1,0 +1,120 @@
+"""Bounding and sanitising what an error carries, so hostile input is stored, never rejected.
+
+Every text is cut to a configurable length (a marker shows where; the original length goes in
+``data["truncated"]``), lone surrogates become U+FFFD (no database encodes them), and NUL
+characters are replaced by U+2400 (the visible "SYMBOL FOR NULL") on databases that refuse them
+in text and JSON (PostgreSQL). SQLite stores NUL, so there the text round-trips unchanged.
+
+All of it is linear and cheap on the common path: an ASCII text within its limit is returned
+as it came after two C-level checks.
+"""
+
+import dataclasses
+import json
+from typing import Any
+
+from errors.conf import app_errors_setting
+
+TRUNCATION_MARKER = "…[truncated]"
+NUL_MARKER = "\u2400"
+# The widest integer both databases keep as a JSON number.
+MAX_JSON_INT_BITS = 63
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The configured sizes, in characters, read once per stored error."""
+
+    message: int
+    trace: int
+    context_value: int
+    context: int
+    keep_nul: bool
+
+    @classmethod
+    def for_vendor(cls, vendor: str) -> "Limits":
+        return cls(
+            message=app_errors_setting("MAX_MESSAGE_LENGTH"),
+            trace=app_errors_setting("MAX_TRACE_LENGTH"),
+            context_value=app_errors_setting("MAX_CONTEXT_VALUE_LENGTH"),
+            context=app_errors_setting("MAX_CONTEXT_LENGTH"),
+            keep_nul=vendor == "sqlite",
+        )
+
+
+def sanitize_text(text: str, *, keep_nul: bool) -> str:
+    """Text every database accepts: lone surrogates replaced, NUL replaced unless kept."""
+    if text.isascii():
+        return text if keep_nul or "\x00" not in text else text.replace("\x00", NUL_MARKER)
+    if not keep_nul and "\x00" in text:
+        text = text.replace("\x00", NUL_MARKER)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Surrogate pairs written as two halves are joined; a lone half becomes U+FFFD.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def bound_text(text: str, limit: int, *, keep_nul: bool) -> tuple[str, int | None]:
+    """The sanitised text cut to ``limit`` characters, and its original length when cut."""
+    if len(text) <= limit:
+        return sanitize_text(text, keep_nul=keep_nul), None
+    cut = max(limit - len(TRUNCATION_MARKER), 0)
+    return sanitize_text(text[:cut], keep_nul=keep_nul) + TRUNCATION_MARKER, len(text)
+
+
+def bound_column(value: str | None, max_length: int, *, keep_nul: bool) -> str | None:
+    """A value for a CharField: sanitised and cut to the column size, so the insert fits."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    return sanitize_text(value[:max_length], keep_nul=keep_nul)
+
+
+def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any:
+    """JSON-safe data (as ``to_json_safe`` returns it) with every string sanitised and cut to
+    the per-value limit, keys included, and integers too wide for the databases as text.
+    The characters cut away are added to ``cuts``."""
+    if isinstance(value, str):
+        text, original = bound_text(value, limits.context_value, keep_nul=limits.keep_nul)
+        if original is not None and cuts is not None:
+            cuts.append(original - len(text))
+        return text
+    if isinstance(value, dict):
+        return {
+            bound_json(key, limits, cuts): bound_json(item, limits, cuts)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [bound_json(item, limits, cuts) for item in value]
+    is_wide_int = isinstance(value, int) and value.bit_length() > MAX_JSON_INT_BITS
+    if is_wide_int:
+        return f"<integer of {value.bit_length()} bits>"
+    return value
+
+
+def bound_context(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int | None]:
+    """The context within the limits: long strings cut, then whole entries kept in order
+    while the total fits and the rest replaced by a marker with their size. Returns the
+    context and, when anything was cut, its original length (characters of JSON)."""
+    cuts: list[int] = []
+    bounded = bound_json(context, limits, cuts)
+    sizes = {key: len(json.dumps(item)) + len(key) + 6 for key, item in bounded.items()}
+    total = sum(sizes.values())
+    if total <= limits.context:
+        return bounded, (total + sum(cuts)) if cuts else None
+    kept: dict[str, Any] = {}
+    budget = limits.context
+    for key, item in bounded.items():
+        if sizes[key] <= budget:
+            kept[key] = item
+            budget -= sizes[key]
+        elif budget > len(key) + 64:
+            kept[key] = f"{TRUNCATION_MARKER} {sizes[key]} characters"
+            budget -= len(kept[key]) + len(key) + 6
+        else:
+            kept[TRUNCATION_MARKER] = f"{len(bounded) - len(kept)} more entries"
+            break
+    return kept, total + sum(cuts)

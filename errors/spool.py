@@ -1,0 +1,246 @@
+"""The outage spool: errors the database refused, kept as JSON lines until it is back.
+
+Appends are one ``write`` on an ``O_APPEND`` descriptor under an exclusive ``flock`` and are
+fsync'd before ``persist_app_error`` returns, so several processes can spool at once and a
+spooled error survives a crash. ``replay_spool`` (the ``replay_error_spool`` command) inserts
+the spooled errors with their original id and timestamp, skipping ids already stored, and
+then rewrites the file atomically under the lock keeping only what it did not store.
+
+Replacing the file gives it a new inode; a writer that waited for the lock on the old one
+notices (the path no longer names its descriptor's file) and opens the new one.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import fcntl
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.db import Error as DatabaseError
+from django.db import connections, transaction
+
+from errors.conf import app_errors_setting
+from errors.limits import Limits, bound_column, sanitize_text
+from errors.models import AppError
+from errors.routers import errors_alias
+
+logger = logging.getLogger("errors.spool")
+
+SPOOLED_FIELDS = (
+    "id",
+    "timestamp",
+    "message",
+    "data",
+    "app",
+    "file",
+    "function",
+    "severity",
+    "job_id",
+    "user_id",
+)
+REPLAY_BATCH_SIZE = 500
+
+
+class SpoolUnavailable(Exception):
+    """No spool path is configured, or the spool file cannot be written."""
+
+
+def spool_path() -> Path | None:
+    configured = app_errors_setting("SPOOL_PATH")
+    return Path(configured) if configured else None
+
+
+def error_to_line(error: AppError, *, reason: str = "") -> bytes:
+    """One JSON line holding everything needed to insert the row later."""
+    record: dict[str, Any] = {name: getattr(error, name) for name in SPOOLED_FIELDS}
+    record["spooled_because"] = reason
+    return (json.dumps(record, default=str, separators=(",", ":")) + "\n").encode()
+
+
+def line_to_error(line: bytes) -> AppError:
+    """The unsaved AppError a spool line describes; raises ValueError when it is not one."""
+    record = json.loads(line)
+    if not isinstance(record, dict) or "id" not in record:
+        raise ValueError("not a spooled error")
+    fields = {name: record.get(name) for name in SPOOLED_FIELDS}
+    fields["id"] = uuid.UUID(str(fields["id"]))
+    fields["timestamp"] = datetime.datetime.fromisoformat(str(fields["timestamp"]))
+    for name in ("job_id", "user_id"):
+        fields[name] = uuid.UUID(str(fields[name])) if fields[name] else None
+    fields["data"] = fields["data"] if fields["data"] is not None else {}
+    return AppError(**fields)
+
+
+@contextlib.contextmanager
+def locked_spool(path: Path) -> Iterator[int]:
+    """A descriptor on the spool file, opened for appending, created if missing, held under
+    an exclusive lock, and guaranteed to be the file the path names now."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samestat(os.fstat(fd), os.stat(path)):
+                    break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # replaced or removed while we waited: open the one there now
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def append_to_spool(error: AppError, *, reason: str = "") -> Path:
+    """Append one error to the spool and fsync it; raises SpoolUnavailable if it cannot."""
+    path = spool_path()
+    if path is None:
+        raise SpoolUnavailable("APP_ERRORS['SPOOL_PATH'] is not set")
+    line = error_to_line(error, reason=reason)
+    try:
+        with locked_spool(path) as fd:
+            size = os.fstat(fd).st_size
+            # A line cut short by a full disk must not swallow the next one.
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line
+            os.write(fd, line)
+            os.fsync(fd)
+            if size == 0:
+                fsync_directory(path.parent)
+    except OSError as failure:
+        raise SpoolUnavailable(f"cannot write {path}: {failure}") from failure
+    return path
+
+
+def fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_lines(fd: int) -> list[bytes]:
+    with os.fdopen(os.dup(fd), "rb") as file:
+        file.seek(0)
+        return [line for line in file.read().splitlines() if line.strip()]
+
+
+def count_pending(path: Path) -> int:
+    """How many errors wait in the spool: its non-empty lines, counted without parsing."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        return 0
+    return sum(1 for line in data.splitlines() if line.strip())
+
+
+@dataclasses.dataclass
+class ReplayResult:
+    stored: int = 0
+    already_stored: int = 0
+    kept: int = 0
+    unreadable: int = 0
+    failed: int = 0
+
+
+def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
+    """Insert the spooled errors and remove the stored ones from the spool.
+
+    The lock is held only to read and to rewrite the file, not during the inserts, so a
+    process spooling meanwhile waits milliseconds; what it appends is kept by the rewrite.
+    """
+    path = path or spool_path()
+    result = ReplayResult()
+    if path is None or not path.exists():
+        return result
+    with locked_spool(path) as fd:
+        lines = read_lines(fd)
+    errors: dict[uuid.UUID, AppError] = {}
+    for line in lines:
+        try:
+            error = line_to_error(line)
+        except (ValueError, TypeError) as problem:
+            logger.warning("Unreadable line in the error spool %s: %s", path, problem)
+            result.unreadable += 1
+            continue
+        errors.setdefault(error.pk, error)
+    done: set[str] = set()
+    batch = list(errors.values())
+    try:
+        for start in range(0, len(batch), batch_size):
+            store_chunk(batch[start : start + batch_size], result, done)
+    finally:
+        result.kept = remove_stored(path, done)
+    return result
+
+
+def store_chunk(chunk: list[AppError], result: ReplayResult, done: set[str]) -> None:
+    """Insert one chunk; if it fails, each error alone, so one bad error holds back no other."""
+    try:
+        stored, already = insert_missing(chunk)
+    except (DatabaseError, ValueError) as failure:
+        if len(chunk) > 1:
+            for error in chunk:
+                store_chunk([error], result, done)
+        else:
+            logger.warning("Could not replay the spooled error %s: %s", chunk[0].pk, failure)
+            result.failed += 1
+        return
+    result.stored += stored
+    result.already_stored += already
+    done.update(str(error.pk) for error in chunk)
+
+
+def insert_missing(errors: list[AppError]) -> tuple[int, int]:
+    """Insert the errors whose id is not stored yet; returns (inserted, already there).
+    Conflicts are ignored too, so two replays running at once cannot store an id twice."""
+    alias = errors_alias()
+    limits = Limits.for_vendor(connections[alias].vendor)
+    ids = [error.pk for error in errors]
+    existing = set(AppError.objects.using(alias).filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [error for error in errors if error.pk not in existing]
+    for error in missing:  # a spool written for one database may be replayed into another
+        error.message = sanitize_text(error.message or "", keep_nul=limits.keep_nul)
+        for name in ("app", "file", "function"):
+            column = AppError._meta.get_field(name)
+            value = bound_column(getattr(error, name), column.max_length, keep_nul=limits.keep_nul)
+            setattr(error, name, value)
+    with transaction.atomic(using=alias):
+        AppError.objects.using(alias).bulk_create(missing, ignore_conflicts=True)
+    return len(missing), len(existing)
+
+
+def remove_stored(path: Path, stored_ids: set[str]) -> int:
+    """Rewrite the spool without the stored errors, atomically, under the lock; returns how
+    many lines are kept (appended since the read, unreadable, or not stored)."""
+    with locked_spool(path) as fd:
+        kept = [line for line in read_lines(fd) if spooled_id(line) not in stored_ids]
+        if not kept:
+            path.unlink()
+        else:
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(temporary, "wb") as file:
+                file.write(b"".join(line + b"\n" for line in kept))
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        fsync_directory(path.parent)
+    return len(kept)
+
+
+def spooled_id(line: bytes) -> str | None:
+    try:
+        record = json.loads(line)
+        return str(uuid.UUID(str(record["id"])))
+    except (ValueError, TypeError, KeyError):
+        return None
