@@ -1,9 +1,11 @@
-"""The trend chart's counts from the hourly totals (``AppErrorHourlyCount``) instead of the
-errors themselves, whenever the filter is one the totals can answer exactly.
+"""The trend chart's counts from the totals the triggers keep (``AppErrorDailyCount``,
+``AppErrorHourlyCount``) instead of the errors themselves, whenever the filter is one the
+totals can answer exactly.
 
-Whole hours inside the window come from the totals; the partial hours at either edge are
-counted from the errors, so the figures equal a count of the rows. Hours are UTC, so the
-buckets are exact in any time zone whose offset is a whole number of hours.
+A window is cut in three: whole UTC days come from the daily totals (when the chart counts
+by day in a time zone at UTC), whole hours from the hourly totals, and the partial hours at
+either edge from the errors, so the figures equal a count of the rows. Hourly totals are
+exact in any time zone whose offset is a whole number of hours.
 """
 
 import datetime
@@ -13,10 +15,11 @@ from typing import Any
 
 from django.db.models import CharField, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
-from errors.models import AppErrorHourlyCount
+from errors.models import AppErrorDailyCount, AppErrorHourlyCount
 
-HOUR = datetime.timedelta(hours=1)
+HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
 # Filters the totals carry a column for; any other active filter needs the errors table.
 ANSWERABLE = {
     "app",
@@ -33,39 +36,30 @@ Rows = list[dict[str, Any]]
 
 
 def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Rows, Rows] | None:
-    """``(rows by bucket and severity, rows by bucket and app)`` like the grouped queries
-    over the errors return them, or None when the filter or time zone needs those queries.
+    """``(rows by bucket and severity, rows by bucket and app)``, each row holding the bucket's
+    ``label``, or None when the filter or time zone needs the grouped queries over the errors.
     ``label_of(moment)`` names the bucket a moment falls in."""
     data = filterset.form.cleaned_data
     active = {name for name, value in data.items() if value not in (None, "", [])}
-    if not active <= ANSWERABLE or not _whole_hour_offsets(window):
+    if not active <= ANSWERABLE or not _offsets_are_whole_hours(window):
         return None
-    first_hour = _ceil_hour(window.start)
-    last_hour = _floor_hour(window.end)
+    first_hour, last_hour = _ceil(window.start, HOUR), _floor(window.end, HOUR)
     if first_hour >= last_hour:
         return None
-    totals = _filter_totals(AppErrorHourlyCount.objects.all(), data).filter(
-        hour__gte=first_hour, hour__lt=last_hour
-    )
-    by_severity: dict[tuple, int] = defaultdict(int)
-    by_app: dict[tuple, int] = defaultdict(int)
-    labels: dict[str, str] = {}
-    hour_text = Cast("hour", CharField())
-    for key, (group, counts) in {
-        "severity": ("severity", by_severity),
-        "app": ("app", by_app),
-    }.items():
-        rows = (
-            totals.annotate(hour_text=hour_text)
-            .values_list("hour_text", group)
-            .annotate(n=Sum("total"))
-            .order_by()
-        )
-        for text, value, n in rows:
-            if text not in labels:
-                labels[text] = label_of(_parse_hour(text))
-            if n:
-                counts[(labels[text], value if key == "severity" else value or None)] += n
+    counts = {"severity": defaultdict(int), "app": defaultdict(int)}
+    hour_spans = [(first_hour, last_hour)]
+    if window.bucket == "day" and _days_are_utc(window):
+        first_day, last_day = _ceil(window.start, DAY), _floor(window.end, DAY)
+        if first_day < last_day:
+            days = AppErrorDailyCount.objects.filter(
+                day__gte=first_day.date(), day__lt=last_day.date()
+            )
+            _add_totals(_filter_totals(days, data), "day", label_of, counts)
+            hour_spans = [(first_hour, first_day), (last_day, last_hour)]
+    for start, end in hour_spans:
+        if start < end:
+            hours = AppErrorHourlyCount.objects.filter(hour__gte=start, hour__lt=end)
+            _add_totals(_filter_totals(hours, data), "hour", label_of, counts)
     # The partial hours at the edges, from the errors: one range query each.
     for start, end in ((window.start, first_hour), (last_hour, window.end)):
         edge = filterset.qs.filter(timestamp__gte=start, timestamp__lte=end)
@@ -73,12 +67,29 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
             edge = edge.exclude(timestamp=first_hour)
         for moment, severity, app in edge.values_list("timestamp", "severity", "app"):
             label = label_of(moment)
-            by_severity[(label, severity)] += 1
-            by_app[(label, app or None)] += 1
-    return (
-        [{"label": label, "severity": value, "n": n} for (label, value), n in by_severity.items()],
-        [{"label": label, "app": value, "n": n} for (label, value), n in by_app.items()],
+            counts["severity"][(label, severity)] += 1
+            counts["app"][(label, app or None)] += 1
+    return tuple(
+        [{"label": label, group: value, "n": n} for (label, value), n in counts[group].items()]
+        for group in ("severity", "app")
     )
+
+
+def _add_totals(totals, period: str, label_of: Callable, counts: dict) -> None:
+    """Sum the totals by period and group in the database; name each period's bucket once."""
+    labels: dict[str, str] = {}
+    for group in ("severity", "app"):
+        rows = (
+            totals.annotate(period_text=Cast(period, CharField()))
+            .values_list("period_text", group)
+            .annotate(n=Sum("total"))
+            .order_by()
+        )
+        for text, value, n in rows:
+            if text not in labels:
+                labels[text] = label_of(_parse_period(text))
+            if n:
+                counts[group][(labels[text], value or None if group == "app" else value)] += n
 
 
 def _filter_totals(totals, data: dict):
@@ -92,9 +103,7 @@ def _filter_totals(totals, data: dict):
     return totals
 
 
-def _whole_hour_offsets(window) -> bool:
-    from django.utils import timezone
-
+def _offsets_are_whole_hours(window) -> bool:
     tz = timezone.get_current_timezone()
     return all(
         timezone.localtime(moment, tz).utcoffset() % HOUR == datetime.timedelta(0)
@@ -102,16 +111,28 @@ def _whole_hour_offsets(window) -> bool:
     )
 
 
-def _floor_hour(moment: datetime.datetime) -> datetime.datetime:
-    return moment.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
+def _days_are_utc(window) -> bool:
+    """Whether every day of the window starts at UTC midnight in the current time zone."""
+    tz = timezone.get_current_timezone()
+    moment = _floor(window.start, DAY)
+    while moment <= window.end + DAY:
+        if timezone.localtime(moment, tz).utcoffset():
+            return False
+        moment += DAY
+    return True
 
 
-def _ceil_hour(moment: datetime.datetime) -> datetime.datetime:
-    floor = _floor_hour(moment)
-    return floor if floor == moment else floor + HOUR
+def _floor(moment: datetime.datetime, unit: datetime.timedelta) -> datetime.datetime:
+    moment = moment.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if unit == DAY else moment
 
 
-def _parse_hour(text: str) -> datetime.datetime:
-    """The hour as the database wrote it as text: ``2026-11-29 02:00:00`` (SQLite) or
-    ``2026-11-29 02:00:00+00`` (PostgreSQL, UTC session)."""
+def _ceil(moment: datetime.datetime, unit: datetime.timedelta) -> datetime.datetime:
+    floor = _floor(moment, unit)
+    return floor if floor == moment else floor + unit
+
+
+def _parse_period(text: str) -> datetime.datetime:
+    """An hour or day as the database wrote it as text: ``2026-11-29 02:00:00`` (SQLite),
+    ``2026-11-29 02:00:00+00`` (PostgreSQL, UTC session) or ``2026-11-29``."""
     return datetime.datetime.fromisoformat(text[:19]).replace(tzinfo=datetime.UTC)

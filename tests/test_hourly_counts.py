@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from errors import selectors
 from errors.hourly_counts import count_from_hourly_totals
-from errors.models import AppError, AppErrorHourlyCount, Severity
+from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount, Severity
 from errors.services import resolve_app_errors
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -94,8 +94,8 @@ def test_totals_follow_resolves_edits_and_deletes(errors_over_days, staff):
     AppError.objects.filter(app="reports", severity=Severity.ERROR).delete()
     for params in ({}, {"range": "90d"}, {"resolved": "true"}, {"severity": "10"}):
         assert counted_from_hourly_totals(params) == counted_from_errors(params)
-    total = sum(AppErrorHourlyCount.objects.values_list("total", flat=True))
-    assert total == AppError.objects.count()
+    for totals in (AppErrorHourlyCount, AppErrorDailyCount):
+        assert sum(totals.objects.values_list("total", flat=True)) == AppError.objects.count()
 
 
 def test_filters_the_totals_cannot_answer_count_the_errors(errors_over_days):
