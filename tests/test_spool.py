@@ -1,0 +1,198 @@
+"""The outage spool: errors the database refuses are kept on disk and stored later, each once."""
+
+import json
+import multiprocessing
+import socket
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from errors.models import AppError
+from errors.routers import errors_alias
+from errors.services import persist_app_error
+from errors.spool import append_to_spool, count_pending, replay_spool
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+
+def failing(message: str) -> ValueError:
+    try:
+        raise ValueError(message)
+    except ValueError as exc:
+        return exc
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def unreachable_errors_database():
+    """The errors alias pointed at a database that cannot be reached (PostgreSQL: a closed
+    port; SQLite: a file in a missing directory), restored afterwards."""
+    connection = connections[errors_alias()]
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "postgresql":
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
+    else:
+        connection.settings_dict["NAME"] = "/nonexistent-app-errors-dir/errors.sqlite3"
+
+    def restore() -> None:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+    yield restore
+    restore()
+
+
+def test_errors_spooled_while_the_database_is_away_are_stored_once_by_replay(
+    unreachable_errors_database, isolated_error_spool, caplog
+):
+    spooled = [persist_app_error(failing(f"Xero push {number} failed")) for number in range(5)]
+
+    assert all(error is not None and error._state.adding for error in spooled)
+    assert count_pending(isolated_error_spool) == 5
+    assert caplog.text.count("Could not store an application error") == 5
+    assert "Xero push 4 failed" in caplog.text
+    spool_copy = isolated_error_spool.read_bytes()
+
+    unreachable_errors_database()
+    call_command("replay_error_spool")
+
+    stored = {error.pk: error for error in AppError.objects.all()}
+    assert set(stored) == {error.pk for error in spooled}
+    for error in spooled:
+        assert stored[error.pk].timestamp == error.timestamp
+        assert stored[error.pk].message == error.message
+        assert stored[error.pk].data["trace"] == error.data["trace"]
+    assert not isolated_error_spool.exists()
+
+    # The same spool replayed again (a copy restored from a backup, a replay that crashed
+    # before rewriting the file) inserts nothing twice and is emptied.
+    isolated_error_spool.write_bytes(spool_copy)
+    result = replay_spool()
+    assert (result.stored, result.already_stored, result.kept) == (0, 5, 0)
+    assert AppError.objects.count() == 5
+    assert not isolated_error_spool.exists()
+
+
+def test_replay_reports_what_it_did(unreachable_errors_database, isolated_error_spool):
+    persist_app_error(failing("one"))
+    persist_app_error(failing("two"))
+    unreachable_errors_database()
+    out = call_command_output("replay_error_spool")
+    assert "Stored 2 error(s); 0 were already stored; 0 line(s) kept" in out
+
+
+def test_the_same_exception_spooled_twice_is_one_row(
+    unreachable_errors_database, isolated_error_spool
+):
+    exc = failing("retried job")
+    first = persist_app_error(exc)
+    second = persist_app_error(exc)
+    assert first.pk == second.pk
+    assert count_pending(isolated_error_spool) == 2
+
+    unreachable_errors_database()
+    replay_spool()
+    assert list(AppError.objects.values_list("pk", flat=True)) == [first.pk]
+    assert persist_app_error(exc).pk == first.pk  # now found in the database
+
+
+def test_replay_removes_only_what_it_stored(isolated_error_spool):
+    good = AppError(message="kept for replay", data={"trace": "t"})
+    append_to_spool(good)
+    refused = AppError(message="cannot be inserted", severity="not a number")
+    append_to_spool(refused)
+    with open(isolated_error_spool, "ab") as spool:
+        spool.write(b'{"half a line\n')
+
+    result = replay_spool()
+
+    assert (result.stored, result.failed, result.unreadable, result.kept) == (1, 1, 1, 2)
+    assert list(AppError.objects.values_list("pk", flat=True)) == [good.pk]
+    remaining = isolated_error_spool.read_bytes().splitlines()
+    assert remaining[1] == b'{"half a line'
+    assert json.loads(remaining[0])["id"] == str(refused.pk)
+
+
+def test_a_line_cut_short_does_not_swallow_the_next(isolated_error_spool):
+    isolated_error_spool.write_bytes(b'{"id": "cut short by a full disk')
+    error = AppError(message="after the cut", data={})
+    append_to_spool(error)
+    result = replay_spool()
+    assert (result.stored, result.unreadable) == (1, 1)
+    assert AppError.objects.get().pk == error.pk
+
+
+def append_many(count: int, path: str) -> None:
+    from django.conf import settings
+
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_PATH": path}
+    for number in range(count):
+        append_to_spool(AppError(message=f"appended {number}", data={"trace": "x" * 2000}))
+
+
+def test_appends_from_several_processes_and_a_replay_at_once_lose_nothing(
+    isolated_error_spool,
+):
+    """Four processes append while this one replays again and again: the replay rewrites
+    the file under the lock, and a writer that waited on the old file appends to the new
+    one, so every error ends up stored exactly once."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    writers = [
+        context.Process(target=append_many, args=(150, str(isolated_error_spool))) for _ in range(4)
+    ]
+    for writer in writers:
+        writer.start()
+    replays = 0
+    while any(writer.is_alive() for writer in writers):
+        replay_spool()
+        replays += 1
+    for writer in writers:
+        writer.join()
+        assert writer.exitcode == 0
+    replay_spool()
+
+    assert replays > 1
+    assert AppError.objects.count() == 600
+    assert len(set(AppError.objects.values_list("message", flat=True))) == 150
+    assert not isolated_error_spool.exists()
+
+
+def test_dashboard_shows_a_banner_while_errors_wait_in_the_spool(
+    staff_client, isolated_error_spool
+):
+    assert "waiting in the spool" not in staff_client.get("/").content.decode()
+    append_to_spool(AppError(message="first", data={}))
+    append_to_spool(AppError(message="second", data={}))
+
+    page = staff_client.get("/").content.decode()
+    assert "2 errors could not be written to the" in page
+    assert "replay_error_spool" in page
+
+    replay_spool()
+    assert "waiting in the spool" not in staff_client.get("/").content.decode()
+
+
+def test_banner_count_follows_the_file_as_it_grows(staff_client, isolated_error_spool):
+    append_to_spool(AppError(message="first", data={}))
+    assert "1 error could not be written" in staff_client.get("/").content.decode()
+    append_to_spool(AppError(message="second", data={"id": str(uuid.uuid4())}))
+    assert "2 errors could not be written" in staff_client.get("/").content.decode()
+
+
+def call_command_output(name: str) -> str:
+    import io
+
+    out = io.StringIO()
+    call_command(name, stdout=out)
+    return out.getvalue()
