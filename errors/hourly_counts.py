@@ -17,7 +17,7 @@ from django.db.models import CharField, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from errors.models import AppErrorDailyCount, AppErrorHourlyCount
+from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount
 
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
 # Filters the totals carry a column for; any other active filter needs the errors table.
@@ -60,9 +60,11 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
         if start < end:
             hours = AppErrorHourlyCount.objects.filter(hour__gte=start, hour__lt=end)
             _add_totals(_filter_totals(hours, data), "hour", label_of, counts)
-    # The partial hours at the edges, from the errors: one range query each.
+    # The partial hours at the edges, from the errors: one tight range query each (the
+    # window already holds the filter's own time bounds, which would only widen the scan).
+    errors = _filter_totals(AppError.objects.order_by(), data)
     for start, end in ((window.start, first_hour), (last_hour, window.end)):
-        edge = filterset.qs.filter(timestamp__gte=start, timestamp__lte=end)
+        edge = errors.filter(timestamp__gte=start, timestamp__lte=end)
         if end == first_hour:
             edge = edge.exclude(timestamp=first_hour)
         for moment, severity, app in edge.values_list("timestamp", "severity", "app"):
