@@ -43,6 +43,19 @@ def list_app_errors(filterset: AppErrorFilterSet) -> QuerySet:
     return queryset.order_by(*ordering).prefetch_related("resolved_by")
 
 
+def count_app_errors(queryset: QuerySet, *, cap: int = 100_000) -> tuple[int, bool]:
+    """How many rows ``queryset`` holds, counting at most ``cap`` + 1 of them; and whether
+    that count is exact. An exact COUNT(*) over millions of rows reads them all, which a list
+    page cannot wait for: past the cap the page says "100,000+", truthfully.
+
+    The count runs over a LIMITed subquery of ids, so the database stops after cap + 1 rows."""
+    limited = queryset.order_by().values("pk")[: cap + 1]
+    total = AppError.objects.using(queryset.db).filter(pk__in=limited).count()
+    if total > cap:
+        return cap, False
+    return total, True
+
+
 def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
     try:
         return AppError.objects.filter(pk=error_id).prefetch_related("resolved_by").first()

@@ -1,0 +1,170 @@
+"""Everything the error list shows for one query string, computed on first use.
+
+A partial response (sorting swaps only the table, a resolve refreshes only the summary) reads
+only the attributes its markup uses, so it runs only the queries it needs.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.core.paginator import Page
+from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
+
+from dashboard.access import RESOLVE_PERMISSION
+from dashboard.charts import build_trend_charts
+from dashboard.forms import PageForm
+from dashboard.tables import (
+    COUNT_CAP,
+    PER_PAGE_CHOICES,
+    AppErrorTable,
+    CappedPaginator,
+    SortLink,
+    query_with,
+    sort_links,
+)
+from errors.filters import QUICK_RANGE_CHOICES
+from errors.models import Severity
+from errors.selectors import (
+    count_app_errors,
+    count_app_errors_over_time,
+    filter_app_errors,
+    has_active_filters,
+    highlight_app_error_messages,
+    list_app_errors,
+    list_app_names,
+)
+
+# Parameters the filter form shows as fields; any other filter rides along as a hidden input.
+VISIBLE_FILTERS = (
+    "search",
+    "app",
+    "severity",
+    "severity__gte",
+    "resolved",
+    "range",
+    "timestamp__gte",
+    "timestamp__lte",
+)
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    name: str
+    value: str
+    remove_query: str
+
+
+class ErrorListing:
+    def __init__(self, request: HttpRequest, params: QueryDict):
+        self.request = request
+        self.params = params
+        self.filterset = filter_app_errors(params)
+        self.page_form = PageForm(params)
+        self.is_valid = self.filterset.is_valid()
+        self.page_number, self.per_page = self.page_form.page_and_size()
+        self.can_resolve = request.user.has_perm(RESOLVE_PERMISSION)
+
+    # The filter form.
+    severity_choices = Severity.choices
+    range_choices = QUICK_RANGE_CHOICES
+    per_page_choices = PER_PAGE_CHOICES
+
+    @property
+    def form_errors(self) -> dict[str, Any]:
+        return {**self.filterset.errors, **self.page_form.errors}
+
+    @cached_property
+    def app_names(self) -> list[str]:
+        names = list_app_names()
+        current = self.params.get("app")
+        return names if not current or current in names else [current, *names]
+
+    @cached_property
+    def hidden_filters(self) -> list[tuple[str, str]]:
+        return [
+            (name, value)
+            for name in self.filterset.filters
+            if name not in VISIBLE_FILTERS and (value := self.params.get(name))
+        ]
+
+    @cached_property
+    def active_filters(self) -> list[ActiveFilter]:
+        return [
+            ActiveFilter(name, value, query_with(self.params, **{name: None}))
+            for name in self.filterset.filters
+            if name != "ordering" and (value := self.params.get(name))
+        ]
+
+    @property
+    def has_filters(self) -> bool:
+        return has_active_filters(self.filterset)
+
+    @property
+    def query(self) -> str:
+        """The current query string, page excluded: the base of every link on the page."""
+        return query_with(self.params)
+
+    # The rows.
+    @cached_property
+    def errors(self) -> QuerySet:
+        if not self.is_valid:
+            return self.filterset.queryset.none()
+        return list_app_errors(self.filterset)
+
+    @cached_property
+    def page(self) -> Page:
+        paginator = CappedPaginator(self.errors, self.per_page, cap=COUNT_CAP)
+        return paginator.get_page(self.page_number)
+
+    @cached_property
+    def table(self) -> AppErrorTable:
+        rows = list(self.page.object_list)
+        search = self.filterset.form.cleaned_data.get("search") if self.is_valid else None
+        if search and rows:
+            highlights = highlight_app_error_messages(rows, search)
+            for row in rows:
+                row.highlighted_message = highlights.get(row.pk)
+        return AppErrorTable(
+            rows,
+            params=self.params,
+            can_resolve=self.can_resolve,
+            next_url=self.request.get_full_path(),
+            request=self.request,
+        )
+
+    @cached_property
+    def sort_links(self) -> list[SortLink]:
+        return sort_links(self.table, self.params)
+
+    def page_query(self, number: int) -> str:
+        query = self.params.copy()
+        query["page"] = str(number)
+        return "?" + query.urlencode()
+
+    @cached_property
+    def previous_query(self) -> str | None:
+        page = self.page
+        return self.page_query(page.previous_page_number()) if page.has_previous() else None
+
+    @cached_property
+    def next_query(self) -> str | None:
+        page = self.page
+        return self.page_query(page.next_page_number()) if page.has_next() else None
+
+    # The summary above the table.
+    @property
+    def total(self) -> tuple[int, bool]:
+        paginator = self.page.paginator
+        return paginator.count, paginator.is_exact
+
+    @cached_property
+    def unresolved(self) -> tuple[int, bool]:
+        return count_app_errors(self.errors.filter(resolved=False), cap=COUNT_CAP)
+
+    @cached_property
+    def charts(self) -> dict[str, Any] | None:
+        if not self.is_valid:
+            return None
+        return build_trend_charts(count_app_errors_over_time(self.filterset))
