@@ -137,6 +137,7 @@ DATABASES = build_databases()
 DATABASE_ROUTERS = ["errors.routers.AppErrorRouter"]
 
 AUTH_USER_MODEL = "accounts.Staff"
+SESSION_ENGINE = "dashboard.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -159,7 +160,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "errors.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

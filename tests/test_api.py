@@ -324,3 +324,37 @@ def test_docs_are_served_without_a_cdn(client):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"timestamp__gte": "0001-01-01T00:00:00+05:00"},
+        {"timestamp__lte": "9999-12-31T23:59:59-05:00"},
+    ],
+)
+def test_dates_no_database_can_hold_are_a_400(api, params):
+    for path in (LIST, f"{LIST}trends/"):
+        response = api.get(path, params)
+        assert response.status_code == 400 and set(response.json()) == set(params)
+
+
+def test_trends_refuse_a_span_of_centuries(api):
+    response = api.get(f"{LIST}trends/", {"timestamp__gte": "0001-01-01T00:00:00Z"})
+    assert response.status_code == 400 and "timestamp__gte" in response.json()
+    year = (timezone.now() - datetime.timedelta(days=365)).isoformat()
+    assert api.get(f"{LIST}trends/", {"timestamp__gte": year}).status_code == 200
+
+
+@pytest.mark.parametrize("key", ["wrong", "\x00" * 40, "g" * 40, "A" * 40])
+def test_malformed_tokens_are_refused_without_a_database_error(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get(LIST)
+    assert response.status_code in (401, 403) and response.json()["detail"] == "Invalid token."
+
+
+def test_a_malformed_session_cookie_is_ignored_not_a_server_error(client):
+    client.cookies["sessionid"] = "\x00" * 32
+    response = client.get(LIST)
+    assert response.status_code == 403 and "detail" in response.json()

@@ -1,6 +1,7 @@
 """The errors API: list, read, resolve and chart errors over HTTP. Views parse and answer;
 reads go through errors.selectors, writes through errors.services."""
 
+import datetime
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +30,7 @@ from errors.selectors import (
     get_app_error,
     has_active_filters,
     list_app_errors_by_ids,
+    trend_window_for,
 )
 from errors.services import resolve_app_error, resolve_app_errors, unresolve_app_error
 
@@ -37,7 +39,7 @@ PROBLEMS = {
     403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in, or not allowed."),
 }
 NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such error.")}
-ID_PARAMETER = {"description": "The error's UUID."}
+MAX_TREND_SPAN = datetime.timedelta(days=366)
 
 
 @extend_schema_view(
@@ -59,6 +61,8 @@ class AppErrorViewSet(viewsets.GenericViewSet):
     filterset_class = AppErrorFilterSet
     permission_classes = [IsAdminUser]
     lookup_field = "id"
+    # Any path segment reaches the view, so a malformed id is a 400 naming it, not a 404.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return AppError.objects.all()
@@ -123,6 +127,12 @@ class AppErrorViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def trends(self, request: Request) -> Response:
         filterset = AppErrorFilterBackend().valid_filterset(request, self.get_queryset(), self)
+        window = trend_window_for(filterset)
+        if window.end - window.start > MAX_TREND_SPAN:
+            # One bucket a day: a span of centuries would be a response of millions of zeros.
+            raise ValidationError(
+                {"timestamp__gte": [f"A trend spans at most {MAX_TREND_SPAN.days} days."]}
+            )
         return Response(count_app_errors_over_time(filterset))
 
     def get_app_error(self, raw_id: str) -> AppError:
