@@ -1,0 +1,149 @@
+"""The error list page: rows, filters, sorting, paging, counts and partials."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from errors.models import AppError
+from errors.selectors import count_app_errors
+from tests.dashboard_records import record
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+LIST = reverse("error_list")
+
+
+def row_ids(response) -> list[str]:
+    return [str(row.record.pk) for row in response.context["listing"].table.rows]
+
+
+def test_list_shows_newest_first_with_every_column(staff_client):
+    older = record("older failure", age_hours=5)
+    newer = record("newer failure", age_hours=1, job_id=uuid.uuid4(), user_id=uuid.uuid4())
+    response = staff_client.get(LIST)
+    assert response.status_code == 200
+    assert row_ids(response) == [str(newer.pk), str(older.pk)]
+    html = response.content.decode()
+    for header in ("Time", "Severity", "App", "File", "Function", "Message", "Job", "User"):
+        assert f">{header}<" in html
+    assert reverse("error_detail", args=[newer.pk]) in html
+    assert f"?job_id={newer.job_id}" in html
+    assert f"?user_id={newer.user_id}" in html
+
+
+def test_filter_by_app_and_severity_keeps_the_form_values(staff_client):
+    wanted = record("wanted", app="xero", severity="critical")
+    record("other app", app="billing", severity="critical")
+    record("too mild", app="xero", severity="warning")
+    response = staff_client.get(LIST, {"app": "xero", "severity__gte": "40"})
+    assert row_ids(response) == [str(wanted.pk)]
+    html = response.content.decode()
+    assert '<option value="xero" selected>' in html
+    assert '<option value="40" selected>' in html
+    # Dropdown filled from the data.
+    assert '<option value="billing">' in html
+
+
+def test_search_icontains_message(staff_client):
+    hit = record("Invoice 42 rejected by Xero")
+    record("Something else")
+    response = staff_client.get(LIST, {"search": "invoice"})
+    assert row_ids(response) == [str(hit.pk)]
+
+
+def test_resolved_filter_and_quick_range(staff_client, staff):
+    fresh = record("fresh", age_hours=2)
+    record("old", age_hours=24 * 10)
+    resolved = record("done", age_hours=3)
+    AppError.objects.filter(pk=resolved.pk).update(resolved=True)
+    assert row_ids(staff_client.get(LIST, {"range": "24h", "resolved": "false"})) == [str(fresh.pk)]
+    assert row_ids(staff_client.get(LIST, {"resolved": "true"})) == [str(resolved.pk)]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("severity", ["warning", "error", "critical"]),
+        ("-severity", ["critical", "error", "warning"]),
+        ("app", ["a-app", "b-app", "c-app"]),
+        ("-timestamp", ["c-app", "b-app", "a-app"]),
+    ],
+)
+def test_sorting_through_the_ordering_parameter(staff_client, ordering, expected):
+    record("w", app="c-app", severity="warning", age_hours=1)
+    record("e", app="b-app", severity="error", age_hours=2)
+    record("c", app="a-app", severity="critical", age_hours=3)
+    response = staff_client.get(LIST, {"ordering": ordering})
+    rows = [row.record for row in response.context["listing"].table.rows]
+    key = "app" if "app" in expected[0] else "severity"
+    values = [r.app if key == "app" else r.get_severity_display().lower() for r in rows]
+    assert values == expected
+
+
+def test_sort_links_toggle_and_keep_the_filter(staff_client):
+    record()
+    html = staff_client.get(LIST, {"app": "xero", "ordering": "-severity"}).content.decode()
+    assert 'href="?app=xero&amp;ordering=severity"' in html
+    assert 'class="sort desc"' in html
+    assert 'href="?app=xero&amp;ordering=-timestamp"' in html
+
+
+def test_pagination_with_per_page_and_page_links(staff_client):
+    for hour in range(30):
+        record(f"failure {hour}", age_hours=hour + 1)
+    response = staff_client.get(LIST, {"per_page": "25", "page": "2", "app": "xero"})
+    assert len(row_ids(response)) == 5
+    html = response.content.decode()
+    assert 'href="?per_page=25&amp;page=1&amp;app=xero"' in html
+    assert "Page 2 of 2" in html
+    assert 'data-total="30"' in html
+
+
+def test_out_of_range_page_shows_the_last_page(staff_client):
+    record()
+    response = staff_client.get(LIST, {"page": "99"})
+    assert response.status_code == 200
+    assert len(row_ids(response)) == 1
+
+
+def test_count_is_capped_and_says_so(staff_client):
+    for hour in range(4):
+        record(f"f{hour}", age_hours=hour + 1)
+    assert count_app_errors(AppError.objects.all(), cap=3) == (3, False)
+    assert count_app_errors(AppError.objects.all(), cap=4) == (4, True)
+    assert count_app_errors(AppError.objects.filter(app="none"), cap=4) == (0, True)
+
+
+def test_capped_total_is_shown_with_a_plus(staff_client, monkeypatch):
+    from dashboard import listing
+
+    for hour in range(3):
+        record(f"f{hour}", age_hours=hour + 1)
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    html = staff_client.get(LIST).content.decode()
+    assert 'data-total="2">2+</strong>' in html
+
+
+def test_empty_state_names_the_filter_and_how_to_clear_it(staff_client):
+    record(app="xero")
+    html = staff_client.get(LIST, {"app": "nothing-here"}).content.decode()
+    assert "No errors match" in html
+    assert "nothing-here" in html
+    assert "Clear all filters" in html
+
+
+def test_queries_per_page_do_not_grow_with_rows(staff_client, staff, count_queries):
+    def queries_for(rows: int) -> int:
+        AppError.objects.all().delete()
+        for hour in range(rows):
+            error = record(f"f{hour}", age_hours=hour + 1)
+            if hour % 2 == 0:
+                AppError.objects.filter(pk=error.pk).update(resolved=True, resolved_by=staff.pk)
+        with count_queries() as counted:
+            response = staff_client.get(LIST)
+        assert len(row_ids(response)) == rows
+        return counted[0]
+
+    one, thirty = queries_for(1), queries_for(30)
+    assert one == thirty
