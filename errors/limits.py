@@ -17,8 +17,8 @@ from errors.conf import app_errors_setting
 
 TRUNCATION_MARKER = "…[truncated]"
 NUL_MARKER = "\u2400"
-# The widest integer both databases keep as a JSON number.
-MAX_JSON_INT_BITS = 63
+# The widest integers both databases keep as JSON numbers (64-bit signed).
+MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,8 +89,7 @@ def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any
         }
     if isinstance(value, list):
         return [bound_json(item, limits, cuts) for item in value]
-    is_wide_int = isinstance(value, int) and value.bit_length() > MAX_JSON_INT_BITS
-    if is_wide_int:
+    if isinstance(value, int) and not MIN_JSON_INT <= value <= MAX_JSON_INT:
         return f"<integer of {value.bit_length()} bits>"
     return value
 
