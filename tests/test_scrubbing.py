@@ -1,0 +1,126 @@
+"""Secrets never stored: context and request data are scrubbed before the row is written."""
+
+import pytest
+
+from errors.middleware import AppErrorMiddleware
+from errors.models import AppError
+from errors.scrubbing import FILTERED, mask_card_numbers, scrub, scrub_query_string
+from errors.services import persist_app_error
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+VISA_TEST_NUMBER = "4111111111111111"
+
+
+def failing() -> ValueError:
+    try:
+        raise ValueError("payment failed")
+    except ValueError as exc:
+        return exc
+
+
+def stored_data(context) -> dict:
+    error = persist_app_error(failing(), additional_context=context)
+    return AppError.objects.get(pk=error.pk).data
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "PASSWORD",
+        "db_Password",
+        "passwd",
+        "client_secret",
+        "X-Auth-Token",
+        "refresh_token",
+        "api_key",
+        "X-Api-Key",
+        "APIKEY",
+        "Authorization",
+        "Set-Cookie",
+        "sessionid",
+        "csrfmiddlewaretoken",
+    ],
+)
+def test_values_under_secret_looking_keys_are_filtered(key):
+    data = stored_data({key: "hunter2", "invoice": "INV-7"})
+    assert data[key] == FILTERED
+    assert data["invoice"] == "INV-7"
+
+
+def test_scrubbing_is_recursive_through_dicts_and_lists():
+    data = stored_data(
+        {
+            "request": {
+                "headers": {"Authorization": "Bearer abc", "Accept": "text/html"},
+                "forms": [{"user": "ann", "Password": "x"}, {"user": "bob", "pass": "kept"}],
+            },
+            "Session": {"whole": "subtree"},
+        }
+    )
+    assert data["request"]["headers"] == {"Authorization": FILTERED, "Accept": "text/html"}
+    assert data["request"]["forms"] == [
+        {"user": "ann", "Password": FILTERED},
+        {"user": "bob", "pass": "kept"},
+    ]
+    assert data["Session"] == FILTERED
+
+
+def test_card_numbers_are_masked_in_any_string_value():
+    data = stored_data(
+        {
+            "note": f"charged {VISA_TEST_NUMBER} twice",
+            "grouped": "card 4111 1111 1111 1111 declined",
+            "dashed": ["5500-0000-0000-0004"],
+            "not_luhn": "order 4111111111111112",
+            "phone": "+44 20 7946 0958",
+        }
+    )
+    assert data["note"] == f"charged {FILTERED} twice"
+    assert data["grouped"] == f"card {FILTERED} declined"
+    assert data["dashed"] == [FILTERED]
+    assert data["not_luhn"] == "order 4111111111111112"
+    assert data["phone"] == "+44 20 7946 0958"
+
+
+def test_the_key_list_is_extendable_in_settings(settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SCRUB_KEYS": ["iban", "Date-Of-Birth"]}
+    data = stored_data({"IBAN": "GB33BUKB20201555555555", "customer": {"date_of_birth": "1990"}})
+    assert data["IBAN"] == FILTERED
+    assert data["customer"]["date_of_birth"] == FILTERED
+    assert stored_data({"password": "x"})["password"] == FILTERED  # defaults still apply
+
+
+def test_query_strings_are_scrubbed_parameter_by_parameter():
+    assert (
+        scrub_query_string("page=2&token=abc&API_KEY=k&q=invoice")
+        == "page=2&token=%5BFiltered%5D&API_KEY=%5BFiltered%5D&q=invoice"
+    )
+    assert scrub_query_string("page=2&q=a+b") == "page=2&q=a+b"  # untouched when nothing is
+    assert scrub_query_string(f"card={VISA_TEST_NUMBER}") == f"card={FILTERED}"
+
+
+def test_request_context_from_the_middleware_is_scrubbed(rf):
+    request = rf.get(
+        f"/invoices/?page=2&password=hunter2&note={VISA_TEST_NUMBER}",
+        HTTP_USER_AGENT="tests",
+    )
+    try:
+        raise ValueError("view failed")
+    except ValueError as exc:
+        AppErrorMiddleware(lambda request: None).process_exception(request, exc)
+    context = AppError.objects.get().data["request"]
+    assert "hunter2" not in context["query_string"]
+    assert VISA_TEST_NUMBER not in context["query_string"]
+    assert context["query_string"].startswith("page=2&password=%5BFiltered%5D")
+    assert context["path"] == "/invoices/"
+
+
+def test_scrub_leaves_other_values_alone():
+    value = {"count": 3, "ratio": 0.5, "ok": True, "none": None, "items": ["a", 1]}
+    assert scrub(value) == value
+
+
+def test_short_strings_skip_the_card_check():
+    assert mask_card_numbers("411111111111") == "411111111111"
