@@ -1,0 +1,228 @@
+"""A staff member triages errors on the dashboard in Chromium: filters, shares the URL, sorts,
+pages, resolves inline and in bulk, reads the charts; hostile text stays text."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from e2e.conftest import log_in
+from errors.models import AppError
+from tests.dashboard_records import record
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = "#results tbody tr"
+
+
+def sign_in(context, live_server, user) -> None:
+    """Give a browser context the session of a signed-in user (the login form itself is
+    exercised once, in the first journey)."""
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def row_ids(page) -> list[str]:
+    return page.locator(ROWS).evaluate_all("rows => rows.map(row => row.id)")
+
+
+def seed_triage_mix() -> None:
+    for hour in range(6):
+        record(f"Xero contact sync failed #{hour}", app="xero", age_hours=hour + 1)
+    record("Xero token expired", app="xero", severity="critical", age_hours=2)
+    record("Xero rate limited", app="xero", severity="warning", age_hours=3)
+    record("Billing run aborted", app="billing", severity="critical", age_hours=4)
+    record("Report timed out", app="reports", severity="error", age_hours=30)
+
+
+def test_filter_then_share_the_url_with_a_colleague(page, browser, live_server, staff_member):
+    seed_triage_mix()
+    log_in(page, live_server, "erin", "erin-password")
+    expect(page.locator("#results")).to_be_visible()
+    expect(page.locator(ROWS)).to_have_count(10)
+
+    page.select_option("select[name=app]", "xero")
+    expect(page).to_have_url(re.compile(r"[?&]app=xero"))
+    page.select_option("select[name=severity__gte]", "40")
+    expect(page).to_have_url(re.compile(r"[?&]severity__gte=40"))
+    expect(page.locator(ROWS)).to_have_count(7)
+    expect(page.locator("#match-count")).to_have_attribute("data-total", "7")
+    assert "search=" not in page.url  # empty fields stay out of the shared link
+    filtered = row_ids(page)
+
+    page.screenshot(path=str(ROOT / "test-results" / "dashboard-list.png"), full_page=True)
+
+    page.reload()
+    expect(page.locator(ROWS)).to_have_count(7)
+    assert row_ids(page) == filtered
+    expect(page.locator("select[name=app]")).to_have_value("xero")
+
+    colleague = browser.new_context()
+    try:
+        sign_in(colleague, live_server, staff_member)
+        other = colleague.new_page()
+        other.goto(page.url)
+        expect(other.locator(ROWS)).to_have_count(7)
+        assert row_ids(other) == filtered
+    finally:
+        colleague.close()
+
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"severity__gte"))
+    expect(page.locator(ROWS)).to_have_count(8)
+
+
+def test_sort_and_page(page, live_server, staff_member):
+    for hour in range(30):
+        severity = "warning" if hour % 3 else "critical"
+        record(f"failure {hour}", severity=severity, age_hours=hour + 1)
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/?per_page=25")
+    expect(page.locator(ROWS)).to_have_count(25)
+
+    page.get_by_role("link", name="Severity").click()
+    expect(page).to_have_url(re.compile(r"ordering=-severity"))
+    expect(page.locator(f"{ROWS} .col-severity").first).to_have_text("Critical")
+    page.get_by_role("link", name="Severity").click()
+    expect(page).to_have_url(re.compile(r"ordering=severity"))
+    expect(page.locator(f"{ROWS} .col-severity").first).to_have_text("Warning")
+
+    page.get_by_role("link", name=re.compile(r"^Older")).click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator(ROWS)).to_have_count(5)
+    expect(page.locator(".pager")).to_contain_text("Page 2 of 2")
+    expect(page.locator(f"{ROWS} .col-severity").last).to_have_text("Critical")
+
+
+def test_resolve_and_unresolve_inline_without_a_page_load(page, live_server, staff_member):
+    first = record("first failure", age_hours=1)
+    record("second failure", age_hours=2)
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/")
+    page.evaluate("window.stillThisPage = true")
+    expect(page.locator("#unresolved-count")).to_have_text("2")
+
+    row = page.locator(f"#error-{first.pk}")
+    row.get_by_role("button", name="Resolve").click()
+    expect(row).to_contain_text("Resolved by Erin")
+    expect(page.locator("#unresolved-count")).to_have_text("1")  # HX-Trigger refreshed it
+    assert page.evaluate("window.stillThisPage") is True
+    first.refresh_from_db()
+    assert first.resolved and first.resolved_by_id == staff_member.pk
+
+    row.get_by_role("button", name="Unresolve").click()
+    expect(row.get_by_role("button", name="Resolve")).to_be_visible()
+    expect(page.locator("#unresolved-count")).to_have_text("2")
+    assert page.evaluate("window.stillThisPage") is True
+    first.refresh_from_db()
+    assert not first.resolved and first.resolved_by_id is None
+
+
+def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member):
+    picked = [record(f"picked {n}", app="xero", age_hours=n + 1) for n in range(2)]
+    record("left alone", app="xero", age_hours=5)
+    billing = [record(f"billing {n}", app="billing", age_hours=n + 1) for n in range(3)]
+    record("elsewhere", app="reports", age_hours=1)
+    sign_in(page.context, live_server, staff_member)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+
+    page.goto(f"{live_server.url}/?app=xero")
+    for error in picked:
+        page.locator(f"#error-{error.pk} input[name=ids]").check()
+    page.get_by_role("button", name="Resolve selected").click()
+    expect(page.locator(".notice")).to_have_text("Resolved 2 errors.")
+    assert dialogs == ["Resolve the selected errors?"]
+    assert set(AppError.objects.filter(resolved=True).values_list("pk", flat=True)) == {
+        error.pk for error in picked
+    }
+
+    page.goto(f"{live_server.url}/?app=billing")
+    page.get_by_role("button", name=re.compile(r"Resolve all 3 matching")).click()
+    expect(page.locator(".notice")).to_have_text("Resolved 3 errors.")
+    assert dialogs[-1] == "Resolve all 3 errors matching this filter?"
+    assert AppError.objects.filter(pk__in=[e.pk for e in billing], resolved=True).count() == 3
+    assert AppError.objects.filter(resolved=False).count() == 2
+
+
+def chart_data(page) -> dict:
+    return json.loads(page.locator("#trend-data").text_content())
+
+
+def test_charts_show_the_totals_of_the_current_filter(page, live_server, staff_member):
+    seed_triage_mix()
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("#chart-severity")).to_be_visible()
+    assert chart_data(page)["total"] == 10
+    drawn = (
+        "id => { const c = Chart.getChart(document.getElementById(id)); return c ? "
+        "c.data.datasets.reduce((n, s) => n + s.data.reduce((a, b) => a + b, 0), 0) : -1; }"
+    )
+    assert page.evaluate(drawn, "chart-severity") == 10
+    assert page.evaluate(drawn, "chart-app") == 10
+
+    page.select_option("select[name=app]", "xero")
+    expect(page.locator(".charts")).to_have_attribute("data-total", "8")
+    assert chart_data(page)["total"] == 8
+    # Redrawn after the swap, from the new data.
+    page.wait_for_function(f"() => ({drawn})('chart-app') === 8")
+    labels = page.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-app')).data.datasets.map(s => s.label)"
+    )
+    assert labels == ["xero"]
+
+
+def test_hostile_text_renders_as_text_and_runs_nothing(page, live_server, staff_member):
+    payload = "<img src=x onerror=alert(1)>"
+    error = record(payload, app=payload, function=payload, context={"note": payload})
+    sign_in(page.context, live_server, staff_member)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(f"#error-{error.pk} .col-message")).to_have_text(payload)
+    expect(page.locator(f"#error-{error.pk} .col-app")).to_have_text(payload)
+    assert page.locator("#results img").count() == 0
+    page.locator(f"#error-{error.pk} .col-message a").click()
+    expect(page.locator("h1.message")).to_have_text(payload)
+    expect(page.locator("pre.context")).to_contain_text(payload)
+    assert page.locator("article img").count() == 0
+    assert dialogs == []
+
+
+def test_non_staff_are_refused(page, live_server, django_user_model):
+    django_user_model.objects.create_user("nick", password="nick-password")
+    record()
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/"))
+    log_in(page, live_server, "nick", "nick-password")
+    expect(page.locator("body")).to_contain_text("Forbidden")
+    assert page.locator(ROWS).count() == 0
+
+
+def test_everything_works_with_javascript_off(browser, live_server, staff_member):
+    error = record("no script here", app="xero")
+    record("billing", app="billing")
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        sign_in(context, live_server, staff_member)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        page.select_option("select[name=app]", "xero")
+        page.get_by_role("button", name="Apply").click()
+        expect(page).to_have_url(re.compile(r"app=xero"))
+        expect(page.locator(ROWS)).to_have_count(1)
+        page.locator(f"#error-{error.pk}").get_by_role("button", name="Resolve").click()
+        expect(page.locator(f"#error-{error.pk}")).to_contain_text("Resolved by Erin")
+        expect(page).to_have_url(re.compile(r"app=xero"))
+    finally:
+        context.close()
+    assert AppError.objects.get(pk=error.pk).resolved
