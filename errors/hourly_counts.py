@@ -48,7 +48,7 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
         return None
     counts = {"severity": defaultdict(int), "app": defaultdict(int)}
     hour_spans = [(first_hour, last_hour)]
-    if window.bucket == "day" and _days_are_utc(window):
+    if window.bucket == "day" and window_is_utc(window):
         first_day, last_day = _ceil(window.start, DAY), _floor(window.end, DAY)
         if first_day < last_day:
             days = AppErrorDailyCount.objects.filter(
@@ -113,7 +113,7 @@ def _offsets_are_whole_hours(window) -> bool:
     )
 
 
-def _days_are_utc(window) -> bool:
+def window_is_utc(window) -> bool:
     """Whether every day of the window starts at UTC midnight in the current time zone."""
     tz = timezone.get_current_timezone()
     moment = _floor(window.start, DAY)

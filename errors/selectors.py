@@ -8,15 +8,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import CharField, Count, QuerySet, Sum
+from django.db.models.functions import Cast, Substr, Trunc
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from errors.filters import QUICK_RANGES, AppErrorFilterSet
-from errors.hourly_counts import count_from_hourly_totals
-from errors.models import AppError, Severity
+from errors.hourly_counts import count_from_hourly_totals, window_is_utc
+from errors.models import AppError, AppErrorDailyCount, Severity
 from errors.search import HIGHLIGHT_START, HIGHLIGHT_STOP, highlight_messages
 
 TIE_BREAKER = "-id"
@@ -49,8 +49,9 @@ def count_app_errors(queryset: QuerySet, *, cap: int = 100_000) -> tuple[int, bo
     page cannot wait for: past the cap the page says "100,000+", truthfully.
 
     The count runs over a LIMITed subquery of ids, so the database stops after cap + 1 rows."""
-    limited = queryset.order_by().values("pk")[: cap + 1]
-    total = AppError.objects.using(queryset.db).filter(pk__in=limited).count()
+    # SELECT COUNT(*) FROM (SELECT id ... LIMIT cap + 1): read from the filter's index alone.
+    # (An "id IN (subquery)" form first materialises the ids, then probes: 25x slower.)
+    total = queryset.order_by().values("pk")[: cap + 1].count()
     if total > cap:
         return cap, False
     return total, True
@@ -94,8 +95,16 @@ def highlight_app_error_messages(errors: QuerySet | list[AppError], text: str) -
 
 def list_app_names() -> list[str]:
     """The apps that have recorded errors, for the filter dropdown."""
-    names = AppError.objects.exclude(app=None).exclude(app="").order_by("app")
-    return list(names.values_list("app", flat=True).distinct())
+    # From the daily totals (a few rows per app and day), not a DISTINCT over every error:
+    # PostgreSQL reads the whole index for that.
+    names = (
+        AppErrorDailyCount.objects.exclude(app="")
+        .values("app")
+        .annotate(errors=Sum("total"))
+        .filter(errors__gt=0)
+        .order_by("app")
+    )
+    return [row["app"] for row in names]
 
 
 def list_related_app_errors(error: AppError, *, limit: int = 10) -> QuerySet:
@@ -180,15 +189,26 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
 
 
 def _count_grouped_errors(filterset: AppErrorFilterSet, window: TrendWindow, tz):
-    """Rows by bucket and severity, and by bucket and app, grouped by the database."""
-    queryset = (
-        filterset.qs.filter(timestamp__gte=window.start, timestamp__lte=window.end)
-        .annotate(bucket=Trunc("timestamp", window.bucket, tzinfo=tz))
-        .order_by()
-    )
+    """Rows by bucket and severity, and by bucket and app, grouped by the database. At UTC a
+    bucket is a prefix of the timestamp's UTC text, which SQLite computes itself instead of
+    calling Trunc's Python function once per row."""
+    queryset = filterset.qs.filter(timestamp__gte=window.start, timestamp__lte=window.end)
+    if window_is_utc(window):
+        width = 13 if window.bucket == "hour" else 10  # "2026-11-29 02" or "2026-11-29"
+        bucket = Substr(Cast("timestamp", CharField()), 1, width)
+
+        def label_of(text):
+            return f"{text[:10]}T{text[11:13]}:00" if window.bucket == "hour" else text
+    else:
+        bucket = Trunc("timestamp", window.bucket, tzinfo=tz)
+
+        def label_of(moment):
+            return _label(moment, window.bucket, tz)
+
+    queryset = queryset.annotate(bucket=bucket).order_by()
     return [
         [
-            {**row, "label": _label(row["bucket"], window.bucket, tz)}
+            {**row, "label": label_of(row["bucket"])}
             for row in queryset.values("bucket", group).annotate(n=Count("id"))
         ]
         for group in ("severity", "app")

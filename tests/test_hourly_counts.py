@@ -113,3 +113,16 @@ def test_chart_total_matches_the_list(errors_over_days):
     chart = selectors.count_app_errors_over_time(filterset)
     assert chart["total"] == filterset.qs.count()
     assert sum(sum(series) for series in chart["by_severity"].values()) == chart["total"]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York"])
+def test_chart_is_exact_in_a_time_zone_away_from_utc(errors_over_days, zone):
+    with timezone.override(zone):
+        for params in ({}, {"range": "7d", "app": "xero"}, {"range": "24h"}):
+            assert counted_from_hourly_totals(params) == counted_from_errors(params)
+
+
+def test_app_names_come_from_the_totals_and_drop_apps_with_no_errors_left(errors_over_days):
+    assert selectors.list_app_names() == ["jobs", "reports", "xero"]
+    AppError.objects.filter(app="reports").delete()
+    assert selectors.list_app_names() == ["jobs", "xero"]
