@@ -49,11 +49,41 @@ VISIBLE_FILTERS = (
 )
 
 
+# How a filter parameter reads in the list of active filters.
+FILTER_LABELS = {
+    "app__icontains": "app contains",
+    "file__icontains": "file contains",
+    "function__icontains": "function contains",
+    "severity__gte": "severity at least",
+    "severity__lte": "severity at most",
+    "job_id": "job",
+    "user_id": "user",
+    "timestamp__gte": "from",
+    "timestamp__lte": "to",
+    "range": "when",
+}
+SEVERITY_PARAMETERS = ("severity", "severity__gte", "severity__lte")
+
+
 @dataclass(frozen=True)
 class ActiveFilter:
     name: str
     value: str
     remove_query: str
+
+    @property
+    def label(self) -> str:
+        return FILTER_LABELS.get(self.name, self.name)
+
+    @property
+    def display_value(self) -> str:
+        """The value as a person reads it: a severity by name, a range by its label."""
+        if self.name in SEVERITY_PARAMETERS and self.value.isdigit():
+            level = int(self.value)
+            return Severity(level).label if level in Severity.values else self.value
+        if self.name == "range":
+            return dict(QUICK_RANGE_CHOICES).get(self.value, self.value)
+        return self.value
 
 
 class ErrorListing:

@@ -226,3 +226,39 @@ def test_everything_works_with_javascript_off(browser, live_server, staff_member
     finally:
         context.close()
     assert AppError.objects.get(pk=error.pk).resolved
+
+
+def test_clicking_the_charts_narrows_the_table(page, live_server, staff_member):
+    seed_triage_mix()
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("#chart-app")).to_be_visible()
+    legend_entry = page.evaluate(
+        """label => {
+            const chart = Chart.getChart(document.getElementById('chart-app'));
+            const index = chart.legend.legendItems.findIndex(item => item.text === label);
+            const box = chart.legend.legendHitBoxes[index];
+            return {x: box.left + box.width / 2, y: box.top + box.height / 2};
+        }""",
+        "billing",
+    )
+    page.locator("#chart-app").click(position=legend_entry)
+    expect(page).to_have_url(re.compile(r"[?&]app=billing"))
+    expect(page.locator(ROWS)).to_have_count(1)
+
+    page.goto(f"{live_server.url}/")
+    bar = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById('chart-severity'));
+            const set = chart.data.datasets.findIndex(s => s.label === 'Critical');
+            const day = chart.data.datasets[set].data.findLastIndex(n => n > 0);
+            const point = chart.getDatasetMeta(set).data[day].getCenterPoint();
+            return {x: point.x, y: point.y};
+        }"""
+    )
+    page.locator("#chart-severity").click(position=bar)
+    expect(page).to_have_url(re.compile(r"[?&]severity=50"))
+    expect(page).to_have_url(re.compile(r"timestamp__gte="))
+    expect(page.locator(ROWS).first).to_be_visible()
+    severities = page.locator(f"{ROWS} .col-severity").all_text_contents()
+    assert severities and set(severities) == {"Critical"}
