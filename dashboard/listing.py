@@ -83,6 +83,8 @@ class ActiveFilter:
             return Severity(level).label if level in Severity.values else self.value
         if self.name == "range":
             return dict(QUICK_RANGE_CHOICES).get(self.value, self.value)
+        if self.name == "resolved":
+            return {"true": "Resolved", "false": "Unresolved"}.get(self.value.lower(), self.value)
         return self.value
 
 

@@ -157,7 +157,7 @@ class AppErrorTable(tables.Table):
             reverse("error_detail", args=[record.pk]),
             naturaltime(value),
             value.isoformat(),
-            local.strftime("%Y-%m-%d %H:%M:%S"),
+            local.strftime("%Y-%m-%d %H:%M"),
         )
 
     def render_severity(self, value, record):
