@@ -44,7 +44,7 @@ def judge(results: dict) -> dict:
 def write_results(results: dict, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{results['vendor']}.json"
-    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    path.write_text(json.dumps(results, indent=2) + "\n")
     return path
 
 

@@ -95,7 +95,7 @@ def run_benchmarks(
         client = Client(server.port)
         client.log_in(username, password)
         baseline = server.worker_peak_rss_kb()
-        for ours, admin in list_scenarios(samples):
+        for ours, admin in list_scenarios(samples, total):
             say(f"list: {ours.name}")
             page = time_request(client, ours, repeat)
             page["admin"] = time_request(client, admin, admin_repeat, warm_up=1)

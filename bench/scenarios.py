@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 ADMIN_CHANGELIST = "/admin/errors/apperror/"
 # list_display = (timestamp, severity, ...): the admin sorts by column number.
 ADMIN_SEVERITY_COLUMN = 2
+ADMIN_PER_PAGE = 100
+DEEP_PAGE = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,8 +59,10 @@ def _days_ago(days: int) -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
 
 
-def list_scenarios(samples: Samples) -> list[tuple[PageRequest, PageRequest]]:
-    """(dashboard, admin) pairs asking for the same rows."""
+def list_scenarios(samples: Samples, rows: int) -> list[tuple[PageRequest, PageRequest]]:
+    """(dashboard, admin) pairs asking for the same rows. The deep page is page 500, or the
+    deepest both lists have when the table is small (the admin shows 100 rows a page)."""
+    deep = max(1, min(DEEP_PAGE, rows // ADMIN_PER_PAGE))
     week_ago = _days_ago(7).strftime("%Y-%m-%d %H:%M:%S")
     pairs = [
         ("default", {}, {}),
@@ -76,7 +80,7 @@ def list_scenarios(samples: Samples) -> list[tuple[PageRequest, PageRequest]]:
         ),
         ("sorted by severity", {"ordering": "-severity"}, {"o": f"-{ADMIN_SEVERITY_COLUMN}"}),
         ("page 1", {"page": 1}, {"p": 1}),
-        ("page 500", {"page": 500}, {"p": 500}),
+        (f"page {deep}", {"page": deep}, {"p": deep}),
     ]
     return [
         (

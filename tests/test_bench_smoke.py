@@ -1,0 +1,107 @@
+"""The benchmark suite, small and fast, so it cannot rot: the whole harness end to end at
+2,000 rows (figures present, not timings), and the generator's rows as the app sees them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db.models import Count
+
+from bench.environment import BASE_DIR, bench_database_url, drop_postgresql_database
+from bench.generate import generate_app_errors
+from bench.report import END, START, update_benchmarks_file
+from bench.scenarios import list_scenarios
+from errors.models import AppError, Severity
+from errors.search import search_app_errors
+
+SMOKE_ROWS = 2_000
+
+
+@pytest.fixture
+def smoke_database_url():
+    """On PostgreSQL, a database of the smoke run's own, dropped afterwards; on SQLite the
+    run's files live in its temporary directory."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield None
+        return
+    smoke_url = bench_database_url(url).removesuffix("_bench") + "_bench_smoke"
+    drop_postgresql_database(smoke_url)
+    yield smoke_url
+    drop_postgresql_database(smoke_url)
+
+
+def test_make_bench_harness_produces_every_figure(tmp_path: Path, smoke_database_url):
+    env = {**os.environ, "BENCH_VAR_DIR": str(tmp_path / "var")}
+    if smoke_database_url:
+        env["BENCH_DATABASE_URL"] = smoke_database_url
+    command = [
+        sys.executable, "-m", "bench.run", "--rows", str(SMOKE_ROWS), "--repeat", "2",
+        "--admin-repeat", "1", "--write-repeat", "5",
+        "--results", str(tmp_path / "results"), "--markdown", str(tmp_path / "BENCHMARKS.md"),
+    ]  # fmt: skip
+    finished = subprocess.run(
+        command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert finished.returncode == 0, finished.stderr[-4000:]
+
+    vendor = "postgresql" if smoke_database_url else "sqlite"
+    results = json.loads((tmp_path / "results" / f"{vendor}.json").read_text())
+    assert results["rows"] >= SMOKE_ROWS
+    expected_views = [ours.name for ours, _ in list_scenarios(_any_samples(), results["rows"])]
+    assert list(results["list"]) == expected_views
+    for page in results["list"].values():
+        assert page["runs"] == 2 and page["median_ms"] > 0 and page["p95_ms"] >= page["median_ms"]
+        assert page["admin"]["median_ms"] > 0 and page["admin_ratio"] > 0
+    assert set(results["chart"]) == {"chart: default range", "chart: 90 days"}
+    assert results["detail"]["median_ms"] > 0
+    for call in ("persist_app_error", "bare create", "raw SQL INSERT"):
+        assert results["writes"][call]["runs"] == 5
+    assert results["writes"]["persist_ratio"] > 0
+    assert results["memory"]["peak_mb"] >= results["memory"]["baseline_mb"] > 0
+
+    markdown = (tmp_path / "BENCHMARKS.md").read_text()
+    for name in [*expected_views, "chart: 90 days", "detail page", "persist_app_error"]:
+        assert f"| {name} |" in markdown
+    assert "Machine:" in markdown and ("✅" in markdown or "❌" in markdown)
+
+
+def _any_samples():
+    from bench.scenarios import Samples
+
+    return Samples(app="a", function="f", job_id="j", user_id="u", error_id="e")
+
+
+def test_benchmarks_file_keeps_sections_written_by_hand(tmp_path: Path):
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(f"# Benchmarks\n\n{START}\nold\n{END}\n\n## Search\n\nkept\n")
+    update_benchmarks_file(path, f"{START}\nnew\n{END}")
+    assert path.read_text() == f"# Benchmarks\n\n{START}\nnew\n{END}\n\n## Search\n\nkept\n"
+
+
+def test_bench_database_is_never_the_developers():
+    url = "postgres://postgres@127.0.0.1:5432/app_errors"
+    assert bench_database_url(url) == "postgres://postgres@127.0.0.1:5432/app_errors_bench"
+    assert bench_database_url(bench_database_url(url)) == bench_database_url(url)
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_generated_errors_are_realistic_and_searchable():
+    generate_app_errors(600, seed=1, progress=False)
+    errors = AppError.objects.all()
+    assert errors.count() == 600
+    resolved = errors.filter(resolved=True)
+    assert 0.6 < resolved.count() / 600 < 0.8
+    assert not resolved.filter(resolved_by=None).exists()
+    assert resolved.prefetch_related("resolved_by").first().resolved_by.is_staff
+    common = errors.filter(severity__in=[Severity.ERROR, Severity.WARNING]).count()
+    assert common / 600 > 0.75
+    busiest_job = errors.exclude(job_id=None).values("job_id").annotate(n=Count("id"))
+    assert max(row["n"] for row in busiest_job) > 1
+    sample = errors.order_by("timestamp").first()
+    assert 2048 <= len(sample.trace) <= 6000
+    word = sample.message.split()[0]
+    assert search_app_errors(AppError.objects.all(), word).filter(pk=sample.pk).exists()
