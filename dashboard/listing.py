@@ -11,6 +11,7 @@ from typing import Any
 from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
+from django.urls import reverse
 
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
@@ -134,6 +135,12 @@ class ErrorListing:
         return has_active_filters(self.filterset)
 
     @property
+    def list_url(self) -> str:
+        """This list, page included: where a plain (no-JavaScript) resolve returns to, also
+        when the rows were rendered by a bulk action's response."""
+        return reverse("error_list") + ("?" + self.params.urlencode() if self.params else "")
+
+    @property
     def query(self) -> str:
         """The current query string, page excluded: the base of every link on the page."""
         return query_with(self.params)
@@ -162,7 +169,7 @@ class ErrorListing:
             rows,
             params=self.params,
             can_resolve=self.can_resolve,
-            next_url=self.request.get_full_path(),
+            next_url=self.list_url,
             request=self.request,
         )
 

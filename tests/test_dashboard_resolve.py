@@ -138,3 +138,16 @@ def test_bulk_resolve_bad_input_is_refused_with_a_message(staff_client, query, d
     htmx = staff_client.post(reverse("error_bulk_resolve") + query, data, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 200 and message in htmx.content.decode()
     assert not AppError.objects.get(pk=error.pk).resolved
+
+
+def test_rows_after_a_bulk_action_return_to_the_list_not_the_action(staff_client):
+    record("1"), record("2")
+    first = AppError.objects.first()
+    response = staff_client.post(
+        reverse("error_bulk_resolve") + "?app=xero",
+        {"scope": "selected", "ids": [first.pk], "confirmed": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert 'name="next" value="/?app=xero"' in html
+    assert 'name="next" value="/errors/bulk-resolve/' not in html
