@@ -62,9 +62,9 @@ def to_tsquery(terms: list[SearchTerm]) -> str:
 
 
 def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
-    """Errors matching every term of ``text``, best match first (an explicit ordering
-    applied later replaces that). Blank text filters nothing; text with no words in it
-    matches nothing. Any user text is accepted."""
+    """Errors matching every term of ``text``, through the backend's index; the order is
+    left to the caller (newest first in lists). Blank text filters nothing; text with no
+    words in it matches nothing. Any user text is accepted."""
     if not (text or "").strip():
         return queryset
     terms = parse_search(text)
@@ -72,28 +72,43 @@ def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.none()
     vendor = connections[queryset.db].vendor
     if vendor == "postgresql":
-        query = SearchQuery(to_tsquery(terms), search_type="raw", config="simple")
-        return (
-            queryset.filter(search_document__document=query)
-            .alias(search_rank=SearchRank(F("search_document__document"), query))
-            .order_by(F("search_rank").desc(), "-timestamp", "-id")
-        )
+        return queryset.filter(search_document__document=_tsquery(terms))
     if vendor == "sqlite":
-        match = to_fts5_query(terms)
         matching = RawSQL(
             f"SELECT id FROM errors_apperror WHERE rowid IN "
             f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            [match],
+            [to_fts5_query(terms)],
         )
-        # FTS5's bm25 rank: lower is better.
-        rank = RawSQL(
-            f"(SELECT rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"AND {FTS_TABLE}.rowid = errors_apperror.rowid)",
-            [match],
-        )
-        return queryset.filter(pk__in=matching).order_by(rank.asc(), "-timestamp", "-id")
+        return queryset.filter(pk__in=matching)
     # A backend without an index here: a scan, slow but correct.
     return queryset.filter(Q(message__icontains=text) | Q(data__icontains=text))
+
+
+def rank_app_errors(queryset: QuerySet, text: str) -> QuerySet:
+    """Search results best match first (``ts_rank`` on PostgreSQL, FTS5's bm25 on SQLite),
+    newest first among equals. Ranking scores every match, so it costs time in proportion
+    to how many rows match: cheap for a record number, slow for a word in every tenth row."""
+    terms = parse_search(text)
+    if not terms:
+        return queryset
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        query = _tsquery(terms)
+        return queryset.alias(
+            search_rank=SearchRank(F("search_document__document"), query)
+        ).order_by(F("search_rank").desc(), "-timestamp", "-id")
+    if vendor == "sqlite":
+        bm25 = RawSQL(  # lower is better
+            f"(SELECT rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"AND {FTS_TABLE}.rowid = errors_apperror.rowid)",
+            [to_fts5_query(terms)],
+        )
+        return queryset.order_by(bm25.asc(), "-timestamp", "-id")
+    return queryset
+
+
+def _tsquery(terms: list[SearchTerm]) -> SearchQuery:
+    return SearchQuery(to_tsquery(terms), search_type="raw", config="simple")
 
 
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\ue000", "\ue001"  # private-use: never in real text
@@ -112,7 +127,7 @@ def highlight_messages(errors: QuerySet, text: str) -> dict:
     alias = errors.db
     vendor = connections[alias].vendor
     if vendor == "postgresql":
-        query = SearchQuery(to_tsquery(terms), search_type="raw", config="simple")
+        query = _tsquery(terms)
         headline = SearchHeadline(
             "message",
             query,

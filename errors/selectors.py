@@ -17,7 +17,12 @@ from django.utils.safestring import mark_safe
 from errors.filters import QUICK_RANGES, AppErrorFilterSet
 from errors.hourly_counts import count_from_hourly_totals, window_is_utc
 from errors.models import AppError, AppErrorDailyCount, Severity
-from errors.search import HIGHLIGHT_START, HIGHLIGHT_STOP, highlight_messages
+from errors.search import (
+    HIGHLIGHT_START,
+    HIGHLIGHT_STOP,
+    highlight_messages,
+    rank_app_errors,
+)
 
 TIE_BREAKER = "-id"
 DEFAULT_ORDERING = ("-timestamp", TIE_BREAKER)
@@ -62,6 +67,15 @@ def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
         return AppError.objects.filter(pk=error_id).prefetch_related("resolved_by").first()
     except (ValueError, TypeError):
         return None
+
+
+def list_ranked_app_errors(filterset: AppErrorFilterSet) -> QuerySet:
+    """The filtered errors best match to the filter's search first (see
+    errors.search.rank_app_errors for the cost); without a search, as list_app_errors."""
+    text = filterset.form.cleaned_data.get("search") if filterset.is_valid() else None
+    if not text:
+        return list_app_errors(filterset)
+    return rank_app_errors(filterset.qs, text).prefetch_related("resolved_by")
 
 
 def list_app_errors_by_ids(ids: Iterable[uuid.UUID]) -> QuerySet:

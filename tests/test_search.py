@@ -5,7 +5,12 @@ from rest_framework.test import APIClient
 from errors.models import AppError
 from errors.routers import errors_alias
 from errors.search import SearchTerm, parse_search, search_app_errors, to_fts5_query, to_tsquery
-from errors.selectors import filter_app_errors, highlight_app_error_messages, list_app_errors
+from errors.selectors import (
+    filter_app_errors,
+    highlight_app_error_messages,
+    list_app_errors,
+    list_ranked_app_errors,
+)
 from errors.services import persist_app_error, resolve_app_error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -114,15 +119,18 @@ def test_blank_text_filters_nothing_and_wordless_text_matches_nothing():
     assert found("!!! ...") == set()
 
 
-def test_best_match_first_unless_ordered():
-    weak = record("timeout talking to the bank feed service once more")
+def test_results_are_newest_first_or_best_match_first_when_ranked(staff):
     strong = record("timeout timeout timeout")
+    weak = record("timeout talking to the bank feed service once more")
     filterset = filter_app_errors({"search": "timeout"})
     assert filterset.is_valid()
-    assert [e.pk for e in list_app_errors(filterset)] == [strong.pk, weak.pk]
-    ordered = filter_app_errors({"search": "timeout", "ordering": "timestamp"})
-    assert ordered.is_valid()
-    assert [e.pk for e in list_app_errors(ordered)] == [weak.pk, strong.pk]
+    assert [e.pk for e in list_app_errors(filterset)] == [weak.pk, strong.pk]
+    assert [e.pk for e in list_ranked_app_errors(filterset)] == [strong.pk, weak.pk]
+    client = api_client(staff)
+    ranked = client.get("/api/app-errors/", {"search": "timeout", "rank": "true"}).json()
+    assert [row["id"] for row in ranked["results"]] == [str(strong.pk), str(weak.pk)]
+    bad = client.get("/api/app-errors/", {"search": "timeout", "rank": "maybe"})
+    assert bad.status_code == 400 and "rank" in bad.json()
 
 
 def test_index_follows_updates_and_deletes_but_not_resolution(staff):

@@ -4,7 +4,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 from errors.filters import AppErrorFilterSet
-from errors.selectors import list_app_errors
+from errors.selectors import list_app_errors, list_ranked_app_errors
+
+RANK_PARAMETER = "rank"
 
 
 class AppErrorFilterBackend(DjangoFilterBackend):
@@ -26,4 +28,10 @@ class AppErrorFilterBackend(DjangoFilterBackend):
         return filterset
 
     def filter_queryset(self, request, queryset, view):
-        return list_app_errors(self.valid_filterset(request, queryset, view))
+        filterset = self.valid_filterset(request, queryset, view)
+        rank = request.query_params.get(RANK_PARAMETER, "")
+        if rank.lower() in {"true", "1"}:
+            return list_ranked_app_errors(filterset)
+        if rank.lower() not in {"", "false", "0"}:
+            raise ValidationError({RANK_PARAMETER: ["Must be true or false."]})
+        return list_app_errors(filterset)

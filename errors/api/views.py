@@ -5,7 +5,12 @@ import datetime
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -13,7 +18,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from errors.api.filtering import AppErrorFilterBackend
+from errors.api.filtering import RANK_PARAMETER, AppErrorFilterBackend
 from errors.api.pagination import AppErrorPagination
 from errors.api.permissions import CanResolveAppErrors
 from errors.api.serializers import (
@@ -45,8 +50,16 @@ MAX_TREND_SPAN = datetime.timedelta(days=366)
 @extend_schema_view(
     list=extend_schema(
         summary="List errors, newest first",
-        description="Filtered by any AppErrorFilterSet parameter; `search` is full-text "
-        '(words, "a phrase", prefix*), ranked when no `ordering` is given.',
+        description="Filtered by any AppErrorFilterSet parameter; `search` is full-text: "
+        'words, "a phrase" and prefix* words, all of which must match.',
+        parameters=[
+            OpenApiParameter(
+                RANK_PARAMETER,
+                bool,
+                description="With `search`: best match first instead of newest first "
+                "(slower when a search matches many errors).",
+            )
+        ],
         responses={200: AppErrorSerializer(many=True), **PROBLEMS},
     ),
     retrieve=extend_schema(
