@@ -28,6 +28,7 @@ from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
 from errors.spool import SpoolUnavailable, append_to_spool
+from errors.write_queue import sqlite_writer_turn
 
 logger = logging.getLogger("errors.persist")
 
@@ -191,16 +192,21 @@ def build_app_error(
 
 
 def store_app_error(error: AppError, *, exception: BaseException | None = None) -> bool:
-    """Insert on the errors alias, in a transaction (or savepoint) of its own so that a
-    failing insert cannot break a transaction the caller holds on that alias.
+    """Insert on the errors alias: in autocommit, as one statement; inside a transaction the
+    caller holds on that alias, in a savepoint, so a failing insert cannot break it.
 
     True when the row is stored. When the database refuses it, the error goes to the spool,
     the failure is logged (with the error, so the log alone tells what happened) and False
     is returned; raises SpoolUnavailable only when the spool cannot take it either."""
     alias = errors_alias()
+    connection = connections[alias]
     try:
-        with transaction.atomic(using=alias):
-            error.save(using=alias, force_insert=True)
+        with writer_turn(connection):
+            if connection.in_atomic_block:
+                with transaction.atomic(using=alias):
+                    error.save(using=alias, force_insert=True)
+            else:  # in autocommit the INSERT is its own transaction: no BEGIN/COMMIT to pay
+                error.save(using=alias, force_insert=True)
         return True
     except Exception as failure:
         reason = f"{type(failure).__name__}: {safe_str(failure)}"
@@ -217,6 +223,13 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
             _describe_for_log(exception) if exception is not None else error.message,
         )
         return False
+
+
+def writer_turn(connection) -> contextlib.AbstractContextManager:
+    """SQLite: queue behind the other processes writing errors (errors/write_queue.py)."""
+    if connection.vendor == "sqlite":
+        return sqlite_writer_turn(str(connection.settings_dict["NAME"]))
+    return contextlib.nullcontext()
 
 
 def remember_app_error(exception: BaseException, error: AppError) -> None:

@@ -1,0 +1,33 @@
+"""Many processes writing errors at once lose none: 8 processes x 500 errors, 4,000 rows.
+
+The writers are separate Python processes (bench/concurrency_bench.py), told the test
+database's names explicitly, each calling persist_app_error as an application would.
+"""
+
+import os
+
+import pytest
+from django.db import connections
+
+from bench.concurrency_bench import run_writers
+from errors.models import AppError
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+PROCESSES = 8
+ERRORS_EACH = 500
+
+
+def test_eight_processes_writing_at_once_store_every_error(tmp_path):
+    names = {alias: connections[alias].settings_dict["NAME"] for alias in ("default", "errors")}
+    spool = tmp_path / "spool.jsonl"
+    env = {**os.environ, "APP_ERRORS_SPOOL_PATH": str(spool)}
+    connections.close_all()
+
+    run = run_writers(PROCESSES, ERRORS_EACH, database_names=names, env=env, trace_bytes=2000)
+
+    assert "database is locked" not in run["stderr"]
+    assert run["refused"] == 0, run["stderr"]
+    assert not spool.exists()
+    assert AppError.objects.count() == PROCESSES * ERRORS_EACH
+    assert AppError.objects.filter(data__n=ERRORS_EACH - 1).count() == PROCESSES
