@@ -78,6 +78,16 @@ def list_ranked_app_errors(filterset: AppErrorFilterSet) -> QuerySet:
     return rank_app_errors(filterset.qs, text).prefetch_related("resolved_by")
 
 
+def slice_app_errors(queryset: QuerySet, start: int, stop: int) -> list[AppError]:
+    """Rows ``start`` to ``stop`` of an ordered queryset, in two steps: the page's ids first,
+    sorted with nothing but the sort keys, then those rows. Sorting thousands of search
+    matches whole (multi-KB ``data`` included) is what made a broad search slow."""
+    ids = list(queryset.values_list("pk", flat=True)[start:stop])
+    rows = AppError.objects.using(queryset.db).filter(pk__in=ids).prefetch_related("resolved_by")
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def list_app_errors_by_ids(ids: Iterable[uuid.UUID]) -> QuerySet:
     """The errors with these ids, for bulk triage of a selection."""
     return AppError.objects.filter(pk__in=list(ids))

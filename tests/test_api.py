@@ -70,7 +70,7 @@ def test_list_reads_in_a_fixed_number_of_queries(api, staff, count_queries):
         resolve_app_error(error=record(f"e{index}"), by=staff)
     with count_queries() as queries:
         assert api.get(LIST).status_code == 200
-    assert queries == [3]  # count, page, resolvers
+    assert queries == [4]  # count, the page's ids, its rows, their resolvers
 
 
 @pytest.mark.parametrize(

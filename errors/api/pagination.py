@@ -3,11 +3,28 @@ that asks for page 9 of 3, or 500 rows a page, made a mistake it can fix, not a 
 something missing (DRF's default is a 404 and a silent clamp)."""
 
 from django.core.paginator import InvalidPage
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from errors.selectors import slice_app_errors
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+
+
+class TwoStepRows:
+    """An ordered queryset as the paginator sees it: counted by the database, sliced by ids
+    first (errors.selectors.slice_app_errors)."""
+
+    def __init__(self, queryset: QuerySet) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, page: slice) -> list:
+        return slice_app_errors(self.queryset, page.start or 0, page.stop)
 
 
 class AppErrorPagination(PageNumberPagination):
@@ -31,7 +48,7 @@ class AppErrorPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         page_size = self.get_page_size(request)
-        paginator = self.django_paginator_class(queryset, page_size)
+        paginator = self.django_paginator_class(TwoStepRows(queryset), page_size)
         page_number = self.get_page_number(request, paginator)
         try:
             self.page = paginator.page(page_number)
