@@ -63,8 +63,10 @@ def render_markdown(all_results: dict[str, dict]) -> str:
     lines = [START, "", "## Results", ""]
     for vendor, label in vendors:
         run = all_results[vendor]
+        load = run["machine"].get("load_average")
+        busy = f", load average {load} at the start" if load is not None else ""
         lines.append(
-            f"- **{label}** ({run['database_version']}): {run['rows']:,} errors, "
+            f"- **{label}** ({run['database_version']}{busy}): {run['rows']:,} errors, "
             f"{run['repeat']} timed runs per figure after {run['warm_up']} warm-up "
             f"({run['admin_repeat']} after 1 for the slow admin pages), "
             f"{run['date']}."

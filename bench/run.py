@@ -155,6 +155,8 @@ def describe_machine() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "os": f"{platform.system()} {platform.release()}",
+        # Other work on the machine inflates every figure alike; say how busy it was.
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
