@@ -11,8 +11,8 @@ import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import F, IntegerField, Q, QuerySet
+from django.db.models.expressions import Expression, RawSQL
 
 # Letters and digits, as FTS5's unicode61 tokenizer and PostgreSQL's parser (after the
 # index replaced punctuation by spaces) both read them.
@@ -21,6 +21,17 @@ CHUNK = re.compile(r'"([^"]*)"?|([^\s"]+)')
 MAX_TERMS = 16
 MAX_WORD_LENGTH = 100
 FTS_TABLE = "errors_apperror_fts"
+
+
+class RowId(Expression):
+    """SQLite's implicit rowid of the query's own table, under whatever alias the table has
+    (``U0`` inside a subquery): the FTS5 table is keyed by it."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.rowid", []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,11 +86,9 @@ def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.filter(search_document__document=_tsquery(terms))
     if vendor == "sqlite":
         matching = RawSQL(
-            f"SELECT id FROM errors_apperror WHERE rowid IN "
-            f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            [to_fts5_query(terms)],
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [to_fts5_query(terms)]
         )
-        return queryset.filter(pk__in=matching)
+        return queryset.alias(fts_rowid=RowId()).filter(fts_rowid__in=matching)
     # A backend without an index here: a scan, slow but correct.
     return queryset.filter(Q(message__icontains=text) | Q(data__icontains=text))
 

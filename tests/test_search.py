@@ -217,3 +217,14 @@ def api_client(user=None) -> APIClient:
         user or get_user_model().objects.create_user(username="searcher", is_staff=True)
     )
     return client
+
+
+def test_search_inside_a_subquery_keeps_to_its_own_rows(staff):
+    match, other = record("needle here"), record("nothing")
+    searched = search_app_errors(AppError.objects.all(), "needle")
+    outer = AppError.objects.filter(pk__in=searched.values("pk"))
+    assert list(outer.values_list("message", flat=True)) == ["needle here"]
+    resolved = api_client(staff).post("/api/app-errors/bulk_resolve/?search=needle", {})
+    assert resolved.json() == {"resolved": 1}
+    match.refresh_from_db(), other.refresh_from_db()
+    assert match.resolved and not other.resolved
