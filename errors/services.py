@@ -33,7 +33,7 @@ from errors.write_queue import sqlite_writer_turn
 logger = logging.getLogger("errors.persist")
 
 ERROR_ID_ATTRIBUTE = "__app_error_id__"
-RESERVED_DATA_KEYS = ("trace", "exception_type")
+RESERVED_DATA_KEYS = ("trace", "exception_type", "stack", "truncated")
 SEVERITY_ALIASES = {"WARN": Severity.WARNING, "FATAL": Severity.CRITICAL}
 
 _state = threading.local()

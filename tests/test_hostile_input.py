@@ -292,3 +292,10 @@ def test_any_message_and_context_give_a_row_that_round_trips(message, context):
 @given(message=st.text(alphabet=st.characters(exclude_categories=()), max_size=100))
 def test_any_text_including_surrogates_gives_a_row(message):
     stored(persist_app_error(failing(message), additional_context={"value": message}))
+
+
+def test_context_cannot_overwrite_what_truncation_records(settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "MAX_MESSAGE_LENGTH": 50}
+    error = stored(persist_app_error(failing("m" * 100), additional_context={"truncated": "no"}))
+    assert error.data["truncated"]["message"] == 100
+    assert error.data["context_truncated"] == "no"
