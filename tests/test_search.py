@@ -228,3 +228,17 @@ def test_search_inside_a_subquery_keeps_to_its_own_rows(staff):
     assert resolved.json() == {"resolved": 1}
     match.refresh_from_db(), other.refresh_from_db()
     assert match.resolved and not other.resolved
+
+
+def test_broad_searches_walk_the_time_index_and_narrow_ones_fetch_by_rowid(monkeypatch):
+    import errors.search
+
+    for index in range(4):
+        record(f"broad word {index}")
+    record("narrow broad")
+    monkeypatch.setattr(errors.search, "BROAD_SEARCH", 2)  # a setting, not our code's logic
+    broad = search_app_errors(AppError.objects.all(), "broad")
+    narrow = search_app_errors(AppError.objects.all(), "narrow")
+    if connections[broad.db].vendor == "sqlite":  # PostgreSQL's planner picks by itself
+        assert "+" in str(broad.query) and "+" not in str(narrow.query)
+    assert broad.count() == 5 and [e.message for e in narrow] == ["narrow broad"]
