@@ -14,6 +14,8 @@ from django.db import connections
 from django.db.models import F, IntegerField, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 
+from errors.models import AppErrorSearchDocument
+
 # Letters and digits, as FTS5's unicode61 tokenizer and PostgreSQL's parser (after the
 # index replaced punctuation by spaces) both read them.
 WORD = re.compile(r"[^\W_]+")
@@ -22,6 +24,7 @@ MAX_TERMS = 16
 MAX_WORD_LENGTH = 100
 FTS_TABLE = "errors_apperror_fts"
 BROAD_SEARCH = 1000
+BROAD_PG_SEARCH = 5000
 
 
 class RowId(Expression):
@@ -104,7 +107,15 @@ def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.none()
     vendor = connections[queryset.db].vendor
     if vendor == "postgresql":
-        return queryset.filter(search_document__document=_tsquery(terms))
+        # PostgreSQL cannot tell a record number matching 9 rows from a word matching
+        # 100,000; it would walk the time index for both. Ask the GIN index first: a narrow
+        # search becomes a list of ids, a broad one a join that stops after a page.
+        query = _tsquery(terms)
+        documents = AppErrorSearchDocument.objects.using(queryset.db).filter(document=query)
+        ids = list(documents.values_list("error_id", flat=True)[: BROAD_PG_SEARCH + 1])
+        if len(ids) <= BROAD_PG_SEARCH:
+            return queryset.filter(pk__in=ids)
+        return queryset.filter(search_document__document=query)
     if vendor == "sqlite":
         match = to_fts5_query(terms)
         matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])

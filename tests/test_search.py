@@ -1,8 +1,9 @@
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from rest_framework.test import APIClient
 
-from errors.models import AppError
+from errors.models import AppError, AppErrorSearchDocument
 from errors.routers import errors_alias
 from errors.search import SearchTerm, parse_search, search_app_errors, to_fts5_query, to_tsquery
 from errors.selectors import (
@@ -175,8 +176,13 @@ def test_search_uses_the_index():
         record(f"filler message {index}")
     record("needle in the haystack")
     queryset = search_app_errors(AppError.objects.all(), "needle")
-    sql, params = queryset.query.sql_with_params()
     connection = connections[queryset.db]
+    if connection.vendor == "postgresql":  # the index lookup the search starts with
+        query = SearchQuery("needle", search_type="raw", config="simple")
+        documents = AppErrorSearchDocument.objects.using(queryset.db).filter(document=query)
+        sql, params = documents.values("error_id").query.sql_with_params()
+    else:
+        sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_seqscan = off")
@@ -236,9 +242,12 @@ def test_broad_searches_walk_the_time_index_and_narrow_ones_fetch_by_rowid(monke
     for index in range(4):
         record(f"broad word {index}")
     record("narrow broad")
-    monkeypatch.setattr(errors.search, "BROAD_SEARCH", 2)  # a setting, not our code's logic
+    monkeypatch.setattr(errors.search, "BROAD_SEARCH", 2)  # settings, not our code's logic
+    monkeypatch.setattr(errors.search, "BROAD_PG_SEARCH", 2)
     broad = search_app_errors(AppError.objects.all(), "broad")
     narrow = search_app_errors(AppError.objects.all(), "narrow")
-    if connections[broad.db].vendor == "sqlite":  # PostgreSQL's planner picks by itself
+    if connections[broad.db].vendor == "sqlite":
         assert "+" in str(broad.query) and "+" not in str(narrow.query)
+    else:
+        assert "@@" in str(broad.query) and "@@" not in str(narrow.query)
     assert broad.count() == 5 and [e.message for e in narrow] == ["narrow broad"]
