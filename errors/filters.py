@@ -49,6 +49,25 @@ class SeverityChoiceFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment that a database column can hold: year 1 at +05:00 parses, but is
+    before the earliest UTC datetime and would overflow on conversion."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date out of range.", code="out_of_range") from None
+        return moment
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
 class StrictBooleanField(forms.NullBooleanField):
     """Like NullBooleanField, but a value it does not recognise is an error, not "any"."""
 
@@ -87,8 +106,8 @@ class AppErrorFilterSet(django_filters.FilterSet):
     job_id = django_filters.UUIDFilter(field_name="job_id")
     user_id = django_filters.UUIDFilter(field_name="user_id")
     resolved = StrictBooleanFilter(field_name="resolved")
-    timestamp__gte = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    timestamp__lte = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lte")
+    timestamp__gte = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    timestamp__lte = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="lte")
     range = django_filters.ChoiceFilter(
         choices=QUICK_RANGE_CHOICES, method="filter_range", label="Time range"
     )

@@ -28,6 +28,10 @@ TIE_BREAKER = "-id"
 DEFAULT_ORDERING = ("-timestamp", TIE_BREAKER)
 DEFAULT_TREND_RANGE = datetime.timedelta(days=30)
 HOURLY_UP_TO = datetime.timedelta(days=2)
+# One bucket a day: a chart of centuries would be millions of empty bars.
+MAX_TREND_SPAN = datetime.timedelta(days=366)
+# Nothing is recorded ahead of the clock; a day of slack covers skewed hosts.
+TREND_HORIZON = datetime.timedelta(days=1)
 TOP_APPS = 5
 
 
@@ -151,9 +155,13 @@ class TrendWindow:
     bucket: str  # "hour" or "day"
 
 
-def trend_window_for(filterset: AppErrorFilterSet, *, now: datetime.datetime | None = None):
+def trend_window_for(
+    filterset: AppErrorFilterSet, *, now: datetime.datetime | None = None, bounded: bool = True
+) -> TrendWindow:
     """The time span a trend covers: the filter's own range, else the last 30 days; by hour
-    when it spans two days or less, else by day."""
+    when it spans two days or less, else by day. ``bounded`` keeps it drawable: at most
+    ``MAX_TREND_SPAN``, ending no later than a day from now (the newest part of a wider
+    filter, which is where errors are)."""
     now = now or timezone.now()
     data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     end = data.get("timestamp__lte") or now
@@ -162,6 +170,9 @@ def trend_window_for(filterset: AppErrorFilterSet, *, now: datetime.datetime | N
         start = max(start or now - QUICK_RANGES[data["range"]], now - QUICK_RANGES[data["range"]])
     if start is None:
         start = end - DEFAULT_TREND_RANGE
+    if bounded:
+        end = min(end, now + TREND_HORIZON)
+        start = min(max(start, end - MAX_TREND_SPAN), end)
     bucket = "hour" if end - start <= HOURLY_UP_TO else "day"
     return TrendWindow(start=start, end=end, bucket=bucket)
 

@@ -52,3 +52,18 @@ def test_bucket_ranges_cover_exactly_one_day_or_hour(settings):
         assert start == "2026-03-01T14:00:00+13:00"
     finally:
         timezone.deactivate()
+
+
+def test_a_chart_over_centuries_draws_the_newest_year_up_to_now():
+    now = timezone.now()
+    record(age_hours=3)
+    record(age_hours=800 * 24)
+    filterset = filter_app_errors(
+        {"timestamp__gte": "0001-01-01T00:00:00Z", "timestamp__lte": "9999-12-31T23:59:59Z"}
+    )
+    trend = count_app_errors_over_time(filterset)
+    start = datetime.datetime.fromisoformat(trend["start"])
+    end = datetime.datetime.fromisoformat(trend["end"])
+    assert end - start == datetime.timedelta(days=366)
+    assert now <= end <= now + datetime.timedelta(days=1, minutes=1)
+    assert trend["bucket"] == "day" and trend["total"] == 1

@@ -91,3 +91,32 @@ def test_hostile_text_is_escaped_on_the_detail_page(staff_client):
     html = staff_client.get(reverse("error_detail", args=[error.pk])).content.decode()
     assert PAYLOAD not in html
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 4
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"timestamp__gte": "0001-01-01T00:00:00+05:00"}, "timestamp__gte"),
+        ({"timestamp__lte": "9999-12-31T23:59:59-05:00"}, "timestamp__lte"),
+    ],
+)
+def test_dates_no_database_can_hold_are_form_errors(staff_client, params, field):
+    record()
+    response = staff_client.get(LIST, params)
+    assert response.status_code == 200
+    assert f"<code>{field}</code>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"timestamp__gte": "0001-01-01T00:00:00Z"},
+        {"timestamp__lte": "9999-12-31T23:59:59Z"},
+        {"timestamp__gte": "9999-12-31T00:00:00Z"},
+    ],
+)
+def test_extreme_but_valid_dates_list_without_error(staff_client, params):
+    record()
+    response = staff_client.get(LIST, params)
+    assert response.status_code == 200
+    assert 'id="filter-errors"' not in response.content.decode()

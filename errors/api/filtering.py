@@ -1,5 +1,3 @@
-import datetime
-
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -18,13 +16,6 @@ class AppErrorFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        for name in ("timestamp__gte", "timestamp__lte"):
-            moment = filterset.form.cleaned_data.get(name)
-            try:
-                moment is not None and moment.astimezone(datetime.UTC)
-            except OverflowError:
-                # Year 1 at +05:00 is a valid ISO date that no database column can hold.
-                raise ValidationError({name: ["Date out of range."]}) from None
         return filterset
 
     def filter_queryset(self, request, queryset, view):
