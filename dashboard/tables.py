@@ -6,19 +6,20 @@ Sorting is not done here: the FilterSet's ``ordering`` parameter orders the quer
 dashboard's URLs and the API's speak the same language. The table only builds the links.
 """
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import django_tables2 as tables
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import QueryDict
-from django.template.loader import render_to_string
+from django.http import HttpRequest, QueryDict
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from errors.models import AppError, Severity
 from errors.selectors import count_app_errors
@@ -94,6 +95,130 @@ def sort_links(table: tables.Table, params: QueryDict) -> list[SortLink]:
     return links
 
 
+# Relative times, largest unit first, as "3 hours ago" reads.
+TIME_UNITS = (
+    (365 * 86_400, "year"),
+    (30 * 86_400, "month"),
+    (7 * 86_400, "week"),
+    (86_400, "day"),
+    (3_600, "hour"),
+    (60, "minute"),
+)
+
+
+def time_ago(moment: datetime.datetime, now: datetime.datetime) -> str:
+    """``moment`` relative to ``now`` in its largest whole unit ("3 hours ago", "2 days from
+    now"). A page shows two per row: humanize's naturaltime costs ten times as much."""
+    seconds = int((now - moment).total_seconds())
+    for size, unit in TIME_UNITS:
+        count = abs(seconds) // size
+        if count:
+            return (
+                f"{count} {unit}{'' if count == 1 else 's'} {'ago' if seconds > 0 else 'from now'}"
+            )
+    return "now"
+
+
+class ErrorLinks:
+    """The URLs of one error's pages, reversed once for a whole page of rows: a reverse()
+    costs about a quarter of a millisecond, and every row links three times."""
+
+    MARKER = "00000000-0000-0000-0000-000000000000"
+
+    def __init__(self) -> None:
+        self.parts = {
+            name: reverse(name, args=[self.MARKER]).split(self.MARKER)
+            for name in ("error_detail", "error_resolve", "error_unresolve")
+        }
+
+    def _url(self, name: str, pk) -> str:
+        prefix, suffix = self.parts[name]
+        return f"{prefix}{pk}{suffix}"
+
+    def detail(self, pk) -> str:
+        return self._url("error_detail", pk)
+
+    def resolve(self, pk) -> str:
+        return self._url("error_resolve", pk)
+
+    def unresolve(self, pk) -> str:
+        return self._url("error_unresolve", pk)
+
+
+@dataclass(frozen=True)
+class StatusCell:
+    """What the status cell needs besides the error: computed once per page, not per row."""
+
+    can_resolve: bool
+    next_url: str
+    csrf_token: str
+    links: ErrorLinks
+    now: datetime.datetime
+    inline: bool = True  # htmx swaps the row; False on the detail page (a plain post)
+
+    @classmethod
+    def for_request(
+        cls, request: HttpRequest | None, *, can_resolve: bool, next_url: str, inline: bool = True
+    ) -> "StatusCell":
+        return cls(
+            can_resolve=can_resolve,
+            next_url=next_url,
+            csrf_token=get_token(request) if request is not None else "",
+            links=ErrorLinks(),
+            now=timezone.now(),
+            inline=inline,
+        )
+
+    def render(self, error: AppError) -> SafeString:
+        """Who resolved the error and when, with the button that changes it, if allowed."""
+        if error.resolved:
+            parts = [self.resolution(error)]
+            if self.can_resolve:
+                parts.append(
+                    self.form(self.links.unresolve(error.pk), "Unresolve", "link-button unresolve")
+                )
+        elif self.can_resolve:
+            parts = [self.form(self.links.resolve(error.pk), "Resolve", "resolve")]
+        else:
+            parts = [mark_safe('<span class="muted">Unresolved</span>')]
+        return format_html('<div class="status">{}</div>', mark_safe("".join(parts)))
+
+    def resolution(self, error: AppError) -> SafeString:
+        staff = error.resolved_by
+        who = format_html(" by {}", staff.get_full_name() or staff.get_username()) if staff else ""
+        moment = error.resolved_timestamp
+        if moment is None:
+            return format_html('<span class="resolved-by">Resolved{}</span>', who)
+        return format_html(
+            '<span class="resolved-by">Resolved{} <time datetime="{}" title="{}">{}</time></span>',
+            who,
+            timezone.localtime(moment).isoformat(),
+            timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"),
+            time_ago(moment, self.now),
+        )
+
+    def form(self, url: str, label: str, css_class: str) -> SafeString:
+        swap = (
+            format_html(
+                ' hx-post="{}" hx-target="closest tr" hx-swap="outerHTML" hx-push-url="false"', url
+            )
+            if self.inline
+            else ""
+        )
+        return format_html(
+            '<form method="post" action="{}"{}>'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="next" value="{}">'
+            '<button type="submit" class="{}">{}</button></form>',
+            url,
+            swap,
+            self.csrf_token,
+            self.next_url,
+            css_class,
+            label,
+        )
+
+
 class AppErrorTable(tables.Table):
     """One error per row: when, how bad, where, what, and whether someone has dealt with it.
 
@@ -131,6 +256,8 @@ class AppErrorTable(tables.Table):
         self.can_resolve = can_resolve
         self.next_url = next_url
         self.request = request
+        self.status = StatusCell.for_request(request, can_resolve=can_resolve, next_url=next_url)
+        self.links = self.status.links
 
     def filter_link(self, name: str, value, text: str | None = None):
         query = query_with(self.params, **{name: str(value)})
@@ -154,8 +281,8 @@ class AppErrorTable(tables.Table):
         local = timezone.localtime(value)
         return format_html(
             '<a href="{}" title="{}"><time datetime="{}">{}</time></a>',
-            reverse("error_detail", args=[record.pk]),
-            naturaltime(value),
+            self.links.detail(record.pk),
+            time_ago(value, self.status.now),
             value.isoformat(),
             local.strftime("%Y-%m-%d %H:%M"),
         )
@@ -179,7 +306,7 @@ class AppErrorTable(tables.Table):
         preview = getattr(record, "highlighted_message", None) or value[:MESSAGE_PREVIEW]
         return format_html(
             '<a class="message" href="{}" title="{}">{}</a>',
-            reverse("error_detail", args=[record.pk]),
+            self.links.detail(record.pk),
             value[:2000],
             preview,
         )
@@ -191,8 +318,4 @@ class AppErrorTable(tables.Table):
         return self.filter_link("user_id", value, str(value)[:8])
 
     def render_status(self, record):
-        return render_to_string(
-            "dashboard/error_list.html#status",
-            {"error": record, "can_resolve": self.can_resolve, "next_url": self.next_url},
-            request=self.request,
-        )
+        return self.status.render(record)

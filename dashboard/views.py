@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from dashboard.access import require_resolve_permission, staff_required
+from dashboard.access import RESOLVE_PERMISSION, require_resolve_permission, staff_required
 from dashboard.forms import BulkResolveForm
 from dashboard.listing import ErrorListing
-from dashboard.tables import AppErrorTable, query_with
+from dashboard.tables import AppErrorTable, StatusCell, query_with
 from errors.models import AppError
 from errors.selectors import (
     count_app_errors,
@@ -64,6 +64,12 @@ def error_detail(request: HttpRequest, error_id) -> HttpResponse:
     error = get_app_error(error_id)
     if error is None:
         raise Http404("No such error.")
+    status = StatusCell.for_request(
+        request,
+        can_resolve=request.user.has_perm(RESOLVE_PERMISSION),
+        next_url=request.get_full_path(),
+        inline=False,
+    )
     return TemplateResponse(
         request,
         "dashboard/error_detail.html",
@@ -72,7 +78,7 @@ def error_detail(request: HttpRequest, error_id) -> HttpResponse:
             "related": list_related_app_errors(error),
             "context_json": pretty_context(error),
             "links": filter_links(error),
-            "can_resolve": request.user.has_perm("errors.change_apperror"),
+            "status": status.render(error),
         },
     )
 

@@ -147,3 +147,34 @@ def test_queries_per_page_do_not_grow_with_rows(staff_client, staff, count_queri
 
     one, thirty = queries_for(1), queries_for(30)
     assert one == thirty
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "now"),
+        (59, "now"),
+        (60, "1 minute ago"),
+        (3 * 3600 + 59, "3 hours ago"),
+        (86_400 * 2, "2 days ago"),
+        (86_400 * 400, "1 year ago"),
+        (-7200, "2 hours from now"),
+    ],
+)
+def test_relative_times_read_in_their_largest_unit(seconds, text):
+    import datetime
+
+    from dashboard.tables import time_ago
+
+    now = datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC)
+    assert time_ago(now - datetime.timedelta(seconds=seconds), now) == text
+
+
+def test_rows_link_to_the_detail_page_and_resolve_in_place(staff_client):
+    error = record(age_hours=3)
+    html = staff_client.get(LIST).content.decode()
+    detail = reverse("error_detail", args=[error.pk])
+    resolve = reverse("error_resolve", args=[error.pk])
+    assert f'<a href="{detail}" title="3 hours ago">' in html
+    assert f'<form method="post" action="{resolve}" hx-post="{resolve}"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
