@@ -28,8 +28,8 @@ from dashboard.tables import (
 from errors.filters import QUICK_RANGE_CHOICES
 from errors.models import Severity
 from errors.selectors import (
-    count_app_errors,
     count_app_errors_over_time,
+    count_filtered_app_errors,
     filter_app_errors,
     has_active_filters,
     highlight_app_error_messages,
@@ -154,7 +154,7 @@ class ErrorListing:
 
     @cached_property
     def page(self) -> Page:
-        paginator = CappedPaginator(self.errors, self.per_page, cap=COUNT_CAP)
+        paginator = CappedPaginator(self.errors, self.per_page, total=self.total)
         return paginator.get_page(self.page_number)
 
     @cached_property
@@ -193,14 +193,21 @@ class ErrorListing:
         return self.page_query(page.next_page_number()) if page.has_next() else None
 
     # The summary above the table.
-    @property
+    @cached_property
     def total(self) -> tuple[int, bool]:
-        paginator = self.page.paginator
-        return paginator.count, paginator.is_exact
+        """How many errors match, and whether exactly. A capped count still reaches one page
+        past the requested one, so every page a pager link leads to is there, and has its
+        own link onwards."""
+        if not self.is_valid:
+            return 0, True
+        cap = max(COUNT_CAP, (self.page_number + 1) * self.per_page)
+        return count_filtered_app_errors(self.filterset, cap=cap)
 
     @cached_property
     def unresolved(self) -> tuple[int, bool]:
-        return count_app_errors(self.errors.filter(resolved=False), cap=COUNT_CAP)
+        if not self.is_valid:
+            return 0, True
+        return count_filtered_app_errors(self.filterset, resolved=False, cap=COUNT_CAP)
 
     @cached_property
     def charts(self) -> dict[str, Any] | None:

@@ -15,7 +15,11 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from errors.filters import QUICK_RANGES, AppErrorFilterSet
-from errors.hourly_counts import count_from_hourly_totals, window_is_utc
+from errors.hourly_counts import (
+    count_from_daily_totals,
+    count_from_hourly_totals,
+    window_is_utc,
+)
 from errors.models import AppError, AppErrorDailyCount, Severity
 from errors.search import (
     HIGHLIGHT_START,
@@ -64,6 +68,26 @@ def count_app_errors(queryset: QuerySet, *, cap: int = 100_000) -> tuple[int, bo
     if total > cap:
         return cap, False
     return total, True
+
+
+def count_filtered_app_errors(
+    filterset: AppErrorFilterSet, *, resolved: bool | None = None, cap: int = 100_000
+) -> tuple[int, bool]:
+    """How many errors a valid filterset matches (only the resolved or unresolved ones when
+    ``resolved`` is given), and whether the count is exact. Exact from the daily totals when
+    the filter is one they answer (errors.hourly_counts.count_from_daily_totals), else
+    counted up to ``cap`` (count_app_errors). A filter that already fixes the resolved state
+    answers the other one without a query."""
+    data = dict(filterset.form.cleaned_data)
+    if resolved is not None:
+        if data.get("resolved") is not None and data["resolved"] != resolved:
+            return 0, True
+        data["resolved"] = resolved
+    total = count_from_daily_totals(data)
+    if total is not None:
+        return total, True
+    queryset = filterset.qs if resolved is None else filterset.qs.filter(resolved=resolved)
+    return count_app_errors(queryset, cap=cap)
 
 
 def get_app_error(error_id: uuid.UUID | str) -> AppError | None:

@@ -1,9 +1,11 @@
 """The error list page: rows, filters, sorting, paging, counts and partials."""
 
+import datetime
 import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from errors.models import AppError
 from errors.selectors import count_app_errors
@@ -115,14 +117,78 @@ def test_count_is_capped_and_says_so(staff_client):
     assert count_app_errors(AppError.objects.filter(app="none"), cap=4) == (0, True)
 
 
+def many_errors(count: int) -> None:
+    """``count`` errors of one function, an hour apart, inserted in one statement."""
+    now = timezone.now()
+    AppError.objects.bulk_create(
+        AppError(
+            message=f"failure {n}",
+            app="xero",
+            function="sync_contacts",
+            timestamp=now - datetime.timedelta(hours=n + 1),
+        )
+        for n in range(count)
+    )
+
+
 def test_capped_total_is_shown_with_a_plus(staff_client, monkeypatch):
     from dashboard import listing
 
-    for hour in range(3):
-        record(f"f{hour}", age_hours=hour + 1)
+    many_errors(60)
     monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    # A function filter is counted among the errors (the daily totals have no function);
+    # the count reaches one page past the one shown.
+    params = {"function": "sync_contacts", "per_page": "25"}
+    html = staff_client.get(LIST, params).content.decode()
+    assert 'data-total="50">50+</strong>' in html
+    assert "Page 1 of 2+" in html
+    assert 'rel="next"' in html
+    html = staff_client.get(LIST, {**params, "page": "3"}).content.decode()
+    assert 'data-total="60">60</strong>' in html
+    assert "Page 3 of 3 · rows 51–60" in html
+    assert 'rel="next"' not in html
+
+
+def test_totals_answer_counts_exactly_past_the_cap(staff_client, staff, monkeypatch):
+    from dashboard import listing
+
+    for hour in range(3):
+        record(f"f{hour}", age_hours=hour + 1, severity="warning" if hour else "error")
+    error = record("old", age_hours=24 * 40, app="billing")
+    staff_client.post(reverse("error_resolve", args=[error.pk]))
+    monkeypatch.setattr(listing, "COUNT_CAP", 1)
     html = staff_client.get(LIST).content.decode()
-    assert 'data-total="2">2+</strong>' in html
+    assert 'data-total="4">4</strong>' in html
+    assert 'data-unresolved="3">3</strong>' in html
+    html = staff_client.get(LIST, {"app": "xero", "severity": "30"}).content.decode()
+    assert 'data-total="2">2</strong>' in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"app": "xero"},
+        {"severity__gte": "40", "resolved": "false"},
+        {"resolved": "true"},
+        {"function": "sync_contacts"},
+        {"range": "24h"},
+        {"app": "billing", "ordering": "-severity"},
+    ],
+)
+def test_counts_equal_the_rows_they_stand_for(staff_client, params):
+    from errors.selectors import count_filtered_app_errors, filter_app_errors
+
+    record("a", age_hours=1, severity="critical")
+    record("b", age_hours=30, app="billing", severity="warning")
+    resolved = record("c", age_hours=2)
+    staff_client.post(reverse("error_resolve", args=[resolved.pk]))
+    filterset = filter_app_errors(params)
+    assert filterset.is_valid()
+    rows = filterset.qs
+    assert count_filtered_app_errors(filterset) == (rows.count(), True)
+    unresolved = rows.filter(resolved=False).count()
+    assert count_filtered_app_errors(filterset, resolved=False) == (unresolved, True)
 
 
 def test_empty_state_names_the_filter_and_how_to_clear_it(staff_client):
