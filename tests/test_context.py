@@ -1,11 +1,20 @@
+import re
+import traceback
 import uuid
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from demo.records import DemoJob
-from errors.context import extract_job_context, extract_request_context, safe_str, to_json_safe
+from errors.context import (
+    extract_job_context,
+    extract_request_context,
+    format_trace,
+    safe_str,
+    to_json_safe,
+)
 
 
 def test_request_context_for_an_anonymous_user():
@@ -84,3 +93,102 @@ def test_safe_str_of_an_object_whose_str_and_repr_raise():
         __repr__ = __str__
 
     assert safe_str(Hostile()) == "<unprintable Hostile>"
+
+
+def _standard_trace_without_markers(exception: BaseException) -> str:
+    text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+    return "".join(
+        line for line in text.splitlines(True) if not re.fullmatch(r"\s*[\^~]+\s*", line)
+    )
+
+
+def _raised(make: Callable[[], BaseException]) -> BaseException:
+    try:
+        raise make()
+    except BaseException as exception:
+        return exception
+
+
+def _recurse(depth: int) -> None:
+    _recurse(depth + 1)
+
+
+def _recursion_error() -> BaseException:
+    try:
+        _recurse(0)
+    except RecursionError as exception:
+        return exception
+    raise AssertionError("unreachable")
+
+
+def _chained(suppress: bool, *, direct: bool) -> BaseException:
+    try:
+        try:
+            {}["contact"]
+        except KeyError as cause:
+            if suppress:
+                raise RuntimeError("sync failed") from None
+            if direct:
+                raise RuntimeError("sync failed") from cause
+            raise RuntimeError("sync failed")  # noqa: B904 - the implicit context is the case
+    except RuntimeError as exception:
+        return exception
+    raise AssertionError("unreachable")
+
+
+def _with_notes() -> BaseException:
+    exception = _raised(lambda: ValueError(""))
+    exception.add_note("invoice 7\nsecond line")
+    return exception
+
+
+def _cycle() -> BaseException:
+    first, second = ValueError("first"), ValueError("second")
+    first.__context__, second.__context__ = second, first
+    return first
+
+
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [
+        pytest.param(_raised(lambda: ValueError("Xero contact 42 missing")), id="plain"),
+        pytest.param(_recursion_error(), id="recursion folded"),
+        pytest.param(_chained(False, direct=True), id="raise from"),
+        pytest.param(_chained(False, direct=False), id="during handling"),
+        pytest.param(_chained(True, direct=True), id="from None"),
+        pytest.param(_with_notes(), id="notes, empty message"),
+        pytest.param(_raised(UnprintableError), id="str raises"),
+        pytest.param(ValueError("never raised"), id="no traceback"),
+        pytest.param(_cycle(), id="context cycle"),
+    ],
+)
+def test_trace_reads_as_the_standard_one_without_position_markers(exception):
+    assert format_trace(exception) == _standard_trace_without_markers(exception)
+
+
+def test_trace_has_file_line_function_and_source_but_no_markers():
+    trace = format_trace(_raised(lambda: ValueError("totals " + str(1 / 1))))
+    assert f'File "{__file__}", line ' in trace and ", in _raised\n" in trace
+    assert "    raise make()\n" in trace
+    assert not re.search(r"^\s*[\^~]+\s*$", trace, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [
+        pytest.param(
+            _raised(lambda: ExceptionGroup("two", [ValueError(1), KeyError(2)])), id="group"
+        ),
+        pytest.param(
+            _raised(lambda: SyntaxError("bad", ("x.py", 1, 2, "a b", 1, 3))), id="syntax error"
+        ),
+    ],
+)
+def test_groups_and_syntax_errors_keep_the_standard_trace(exception):
+    standard = traceback.format_exception(type(exception), exception, exception.__traceback__)
+    assert format_trace(exception) == "".join(standard)
