@@ -23,6 +23,7 @@ from errors.context import (
     safe_str,
     to_json_safe,
 )
+from errors.inserts import prepare_insert
 from errors.limits import Limits, bound_column, bound_context, bound_text
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
@@ -201,12 +202,13 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
     alias = errors_alias()
     connection = connections[alias]
     try:
+        write = prepare_insert(error, using=alias)
         with writer_turn(connection):
             if connection.in_atomic_block:
                 with transaction.atomic(using=alias):
-                    error.save(using=alias, force_insert=True)
+                    write()
             else:  # in autocommit the INSERT is its own transaction: no BEGIN/COMMIT to pay
-                error.save(using=alias, force_insert=True)
+                write()
         return True
     except Exception as failure:
         reason = f"{type(failure).__name__}: {safe_str(failure)}"

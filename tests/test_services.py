@@ -1,3 +1,4 @@
+import copy
 import datetime
 import decimal
 import logging
@@ -11,8 +12,10 @@ from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.services import (
     app_error_for,
+    build_app_error,
     persist_app_error,
     resolve_app_error,
+    store_app_error,
     unresolve_app_error,
 )
 
@@ -259,3 +262,47 @@ def test_deleting_a_staff_member_clears_resolved_by(staff):
     staff.delete()
     stored = AppError.objects.get(pk=error.pk)
     assert stored.resolved_by_id is None and stored.resolved is True
+
+
+def _stored_columns(pk) -> dict:
+    row = AppError.objects.using(errors_alias()).filter(pk=pk).values().get()
+    return {name: value for name, value in row.items() if name != "id"}
+
+
+def test_the_compiled_insert_writes_the_row_save_writes():
+    error = build_app_error(
+        raise_value_error("Xero contact 42 missing\x00"),
+        app="xero",
+        file="demo/xero/sync.py",
+        function="XeroContactSync.push",
+        severity="warning",
+        job_id=uuid.uuid4(),
+        user_id="not-a-uuid",
+        additional_context={"invoice": {"total": decimal.Decimal("1.10")}, "token": "x"},
+    )
+    twin = copy.deepcopy(error)
+    twin.id = uuid.uuid4()
+
+    assert store_app_error(error)
+    twin.save(using=errors_alias(), force_insert=True)
+
+    assert not error._state.adding and error._state.db == errors_alias()
+    assert _stored_columns(error.pk) == _stored_columns(twin.pk)
+    assert _stored_columns(error.pk)["data"]["invoice"] == {"total": "1.10"}
+
+
+def test_a_post_save_receiver_still_hears_about_each_error():
+    from django.db.models.signals import post_save
+
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=AppError)
+    try:
+        error = persist_app_error(raise_value_error())
+    finally:
+        post_save.disconnect(receiver, sender=AppError)
+    assert heard == [(error.pk, True)]
+    assert AppError.objects.filter(pk=error.pk).exists()

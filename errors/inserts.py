@@ -1,0 +1,89 @@
+"""One AppError row written with one statement, its SQL compiled once per connection.
+
+``Model.save()`` compiles the INSERT anew for every row, which costs about as much as the
+database takes to store it, triggers and indexes included. Errors are written one at a time,
+all alike, so the statement Django compiles for the first is kept and reused: the row is the
+one ``save(force_insert=True)`` would write, field by field, with the same values prepared
+the same way. When something else must run around the save (a pre_save or post_save
+receiver, a column the database fills in and returns), the error is saved the usual way.
+
+The values are prepared (the multi-KB ``data`` encoded as JSON) before the caller's
+``writer_turn``, so an SQLite writer holds the queue only while SQLite works.
+
+On PostgreSQL the INSERT carries its own statement timeout (``SET LOCAL`` in the same
+round trip, so it costs nothing and ends with the statement): a database too busy to store
+the row within it sends the error to the spool instead of holding the caller.
+"""
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.models import signals
+from django.db.models.sql import InsertQuery
+
+from errors.models import AppError
+
+POSTGRESQL_WRITE_TIMEOUT = "5s"
+
+_statements: dict[tuple, str] = {}
+
+
+def prepare_insert(error: AppError, *, using: str) -> Callable[[], None]:
+    """Everything but the write: returns the function that writes ``error``'s row on the
+    ``using`` alias and marks the instance saved, as ``save(force_insert=True)`` would."""
+    if _needs_full_save():
+        return lambda: error.save(using=using, force_insert=True)
+    connection = connections[using]
+    fields = _inserted_fields()
+    values = [field.get_db_prep_save(field.pre_save(error, True), connection) for field in fields]
+    sql = _statement(error, fields, using)
+
+    def write() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+        error._state.adding = False
+        error._state.db = using
+
+    return write
+
+
+def _needs_full_save() -> bool:
+    return bool(
+        signals.pre_save.has_listeners(AppError)
+        or signals.post_save.has_listeners(AppError)
+        or AppError._meta.db_returning_fields
+    )
+
+
+def _inserted_fields() -> list:
+    """The columns ``Model.save()`` inserts for a row whose primary key is set."""
+    return [field for field in AppError._meta.local_concrete_fields if not field.generated]
+
+
+def _statement(error: AppError, fields: list, using: str) -> str:
+    """Django's own INSERT for these fields on this connection, compiled once."""
+    connection = connections[using]
+    with_timeout = _can_time_out(connection)
+    key = (using, connection.vendor, tuple(field.column for field in fields), with_timeout)
+    sql = _statements.get(key)
+    if sql is None:
+        query = InsertQuery(AppError)
+        query.insert_values(fields, [error])
+        ((sql, _params),) = query.get_compiler(using=using).as_sql()
+        if with_timeout:
+            sql = f"SET LOCAL statement_timeout = '{POSTGRESQL_WRITE_TIMEOUT}'; {sql}"
+        _statements[key] = sql
+    return sql
+
+
+def _can_time_out(connection: Any) -> bool:
+    """PostgreSQL in autocommit with client-side binding (Django's default): two statements
+    sent as one run as one implicit transaction, which ``SET LOCAL`` lasts for. Inside the
+    caller's transaction a ``SET LOCAL`` would outlive the write, so it is left out there."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with contextlib.suppress(Exception):
+        return not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    return False
