@@ -132,11 +132,15 @@ def test_a_line_cut_short_does_not_swallow_the_next(isolated_error_spool):
     assert AppError.objects.get().pk == error.pk
 
 
-def append_many(count: int, path: str) -> None:
+def append_many(count: int, path: str, halfway, go) -> None:
+    """Append half the errors, say so, wait for the word, append the other half."""
     from django.conf import settings
 
     settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_PATH": path}
     for number in range(count):
+        if number == count // 2:
+            halfway.release()
+            go.wait()
         append_to_spool(AppError(message=f"appended {number}", data={"trace": "x" * 2000}))
 
 
@@ -145,24 +149,32 @@ def test_appends_from_several_processes_and_a_replay_at_once_lose_nothing(
 ):
     """Four processes append while this one replays again and again: the replay rewrites
     the file under the lock, and a writer that waited on the old file appends to the new
-    one, so every error ends up stored exactly once."""
+    one, so every error ends up stored exactly once.
+
+    The writers pause halfway until a first replay has stored (and removed) their first
+    halves, so at least one replay always runs between appends, however the processes
+    are scheduled; the second halves race the replays that follow."""
     connections.close_all()
     context = multiprocessing.get_context("fork")
+    halfway, go = context.Semaphore(0), context.Event()
     writers = [
-        context.Process(target=append_many, args=(150, str(isolated_error_spool))) for _ in range(4)
+        context.Process(target=append_many, args=(150, str(isolated_error_spool), halfway, go))
+        for _ in range(4)
     ]
     for writer in writers:
         writer.start()
-    replays = 0
+    for _ in writers:
+        assert halfway.acquire(timeout=120), "a writer never got halfway"
+    first = replay_spool()
+    go.set()
     while any(writer.is_alive() for writer in writers):
         replay_spool()
-        replays += 1
     for writer in writers:
         writer.join()
         assert writer.exitcode == 0
     replay_spool()
 
-    assert replays > 1
+    assert (first.stored, first.kept) == (300, 0)
     assert AppError.objects.count() == 600
     assert len(set(AppError.objects.values_list("message", flat=True))) == 150
     assert not isolated_error_spool.exists()
