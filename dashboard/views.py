@@ -115,9 +115,7 @@ def change_resolution(request: HttpRequest, error_id, *, resolve: bool) -> HttpR
             next_url=current,
             request=request,
         )
-        response = TemplateResponse(
-            request, f"{LIST_TEMPLATE}#row", {"row": table.rows[0], "table": table}
-        )
+        response = TemplateResponse(request, f"{LIST_TEMPLATE}#row", {"row": table.html_rows[0]})
         return trigger_client_event(response, ERRORS_CHANGED)
     return redirect(safe_next(request, reverse("error_detail", args=[error.pk])))
 
