@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import connections, transaction
 
 from errors.models import AppError
 from errors.routers import errors_alias
@@ -208,3 +208,64 @@ def call_command_output(name: str) -> str:
     out = io.StringIO()
     call_command(name, stdout=out)
     return out.getvalue()
+
+
+on_postgresql = pytest.mark.skipif(
+    connections[errors_alias()].vendor != "postgresql", reason="a database server's timeouts"
+)
+
+
+@pytest.fixture
+def silent_server():
+    """A local port that accepts connections (the kernel completes the handshake) and never
+    answers: a database host gone quiet, without waiting on a real network."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+@on_postgresql
+def test_a_database_that_never_answers_sends_the_error_to_the_spool(
+    unreachable_errors_database, silent_server, isolated_error_spool
+):
+    connection = connections[errors_alias()]
+    options = connection.settings_dict["OPTIONS"]
+    assert options["connect_timeout"] and options["tcp_user_timeout"]
+    # libpq's shortest connect timeout, so the test waits two seconds, not five.
+    connection.settings_dict.update(
+        PORT=str(silent_server), OPTIONS={**options, "connect_timeout": 2}
+    )
+
+    error = persist_app_error(failing("Xero push failed while the database was silent"))
+
+    assert error is not None and error._state.adding
+    assert count_pending(isolated_error_spool) == 1
+    unreachable_errors_database()
+    replay_spool()
+    assert AppError.objects.get().pk == error.pk
+
+
+@on_postgresql
+def test_a_write_held_past_its_statement_timeout_goes_to_the_spool(
+    monkeypatch, isolated_error_spool
+):
+    from errors import inserts
+
+    monkeypatch.setattr(inserts, "POSTGRESQL_WRITE_TIMEOUT", "200ms")
+    monkeypatch.setattr(inserts, "_statements", {})
+    writer = connections[errors_alias()]
+    with writer.cursor() as cursor:  # were the write's own timeout missing: fail, not hang
+        cursor.execute("SET lock_timeout = '10s'")
+    try:
+        with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {AppError._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+            error = persist_app_error(failing("Xero push failed while a migration held the table"))
+    finally:
+        with writer.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert error is not None and error._state.adding
+    assert "statement timeout" in isolated_error_spool.read_text()
+    replay_spool()
+    assert AppError.objects.get().pk == error.pk
