@@ -7,14 +7,15 @@ separator, so no input can produce a query the database refuses.
 """
 
 import dataclasses
+import json
+import math
 import re
+from collections.abc import Sequence
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connections
-from django.db.models import F, IntegerField, Q, QuerySet
+from django.db.models import BooleanField, IntegerField, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
-
-from errors.models import AppErrorSearchDocument
 
 # Letters and digits, as FTS5's unicode61 tokenizer and PostgreSQL's parser (after the
 # index replaced punctuation by spaces) both read them.
@@ -23,39 +24,64 @@ CHUNK = re.compile(r'"([^"]*)"?|([^\s"]+)')
 MAX_TERMS = 16
 MAX_WORD_LENGTH = 100
 FTS_TABLE = "errors_apperror_fts"
-BROAD_SEARCH = 1000
+# An index entry walked costs about 1/50 of a row fetched by rowid (measured at 1M rows).
+ROWID_LOOKUP_COST = 50
+PLAN_COUNT_CAP = 50_000
 BROAD_PG_SEARCH = 5000
+SURELY_BROAD_PG_SEARCH = 50_000
+RANK_WINDOW = 200
 
 
 class RowId(Expression):
     """SQLite's implicit rowid of the query's own table, under whatever alias the table has
     (``U0`` inside a subquery): the FTS5 table is keyed by it.
 
-    ``is_index_bypassed`` writes it ``+rowid``, which keeps SQLite from fetching every match
-    by rowid and sorting them: it walks the (timestamp, id) index instead and stops after a
-    page. That wins when many rows match and loses when few do."""
+    Given how many rows a search matches (``matches``, of ``total``), it also picks SQLite's
+    plan, per query, from how many rows that query asks for (its LIMIT). Written ``+rowid``,
+    it keeps SQLite from fetching every match by rowid and sorting them: SQLite walks the
+    (timestamp, id) index instead and stops once it has the rows asked for, which reads
+    about ``limit * total / matches`` index entries against ``matches`` rowid lookups. The
+    walk wins when many rows match and few are wanted (a page of a common word); fetching
+    by rowid wins when few match or many are wanted (a ranked window, a count)."""
 
     output_field = IntegerField()
 
-    def __init__(self, *, is_index_bypassed: bool = False) -> None:
+    def __init__(self, *, matches: int | None = None, total: int = 0) -> None:
         super().__init__()
-        self.is_index_bypassed = is_index_bypassed
+        self.matches = matches
+        self.total = total
+
+    def is_index_bypassed(self, limit: int | None) -> bool:
+        if self.matches is None:
+            return False
+        wanted = self.matches if limit is None else min(limit, self.matches)
+        return self.matches * self.matches * ROWID_LOOKUP_COST > wanted * self.total
 
     def as_sql(self, compiler, connection):
-        alias = compiler.query.get_initial_alias()
-        prefix = "+" if self.is_index_bypassed else ""
+        query = compiler.query
+        alias = query.get_initial_alias()
+        prefix = "+" if self.is_index_bypassed(query.high_mark) else ""
         return f"{prefix}{compiler.quote_name_unless_alias(alias)}.rowid", []
 
 
-def is_broad_fts_search(alias: str, match: str) -> bool:
-    """Whether an FTS5 query matches more than BROAD_SEARCH rows: counted in the index
-    alone, which takes well under a millisecond, to pick the plan (see RowId)."""
+def count_fts_matches(alias: str, match: str, *, cap: int) -> int:
+    """How many rows an FTS5 query matches, at most ``cap``: counted in the index alone,
+    a few milliseconds even for a word in every tenth row, to pick the plan (see RowId)."""
     with connections[alias].cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-            [match, BROAD_SEARCH + 1],
+            [match, cap],
         )
-        return cursor.fetchone()[0] > BROAD_SEARCH
+        return cursor.fetchone()[0]
+
+
+def count_fts_rows(alias: str) -> int:
+    """How many rows the FTS5 index holds, from the totals FTS5 keeps for its bm25 (the
+    "averages" record), without counting them."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT block FROM {FTS_TABLE}_data WHERE id = 1")
+        row = cursor.fetchone()
+    return _varints(bytes(row[0]))[0] if row and row[0] else 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,42 +136,222 @@ def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
         # PostgreSQL cannot tell a record number matching 9 rows from a word matching
         # 100,000; it would walk the time index for both. Ask the GIN index first: a narrow
         # search becomes a list of ids, a broad one a join that stops after a page.
-        query = _tsquery(terms)
-        documents = AppErrorSearchDocument.objects.using(queryset.db).filter(document=query)
-        ids = list(documents.values_list("error_id", flat=True)[: BROAD_PG_SEARCH + 1])
-        if len(ids) <= BROAD_PG_SEARCH:
-            return queryset.filter(pk__in=ids)
-        return queryset.filter(search_document__document=query)
+        tsquery = to_tsquery(terms)
+        if _estimated_matches(queryset.db, tsquery) <= SURELY_BROAD_PG_SEARCH:
+            matches, ids = _matching_ids(queryset.db, tsquery, limit=BROAD_PG_SEARCH + 1)
+            if matches <= BROAD_PG_SEARCH:
+                return queryset.filter(IsIdAmong(ids, matches=matches))
+        return queryset.filter(search_document__document=_tsquery(terms))
     if vendor == "sqlite":
         match = to_fts5_query(terms)
         matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
-        rowid = RowId(is_index_bypassed=is_broad_fts_search(queryset.db, match))
+        rowid = RowId(
+            matches=count_fts_matches(queryset.db, match, cap=PLAN_COUNT_CAP),
+            total=count_fts_rows(queryset.db),
+        )
         return queryset.alias(fts_rowid=rowid).filter(fts_rowid__in=matching)
     # A backend without an index here: a scan, slow but correct.
     return queryset.filter(Q(message__icontains=text) | Q(data__icontains=text))
 
 
-def rank_app_errors(queryset: QuerySet, text: str) -> QuerySet:
-    """Search results best match first (``ts_rank`` on PostgreSQL, FTS5's bm25 on SQLite),
-    newest first among equals. Ranking scores every match, so it costs time in proportion
-    to how many rows match: cheap for a record number, slow for a word in every tenth row."""
+def _estimated_matches(alias: str, tsquery: str) -> int:
+    """How many errors the planner expects a search to match, from the side table's
+    statistics (a fraction of a millisecond): a word it expects in tens of thousands of rows
+    is surely broad, and fetching its first BROAD_PG_SEARCH ids would be wasted. The
+    estimate is only trusted that far: phrases are often underestimated, and those are
+    counted (_matching_ids)."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM errors_apperror_search "
+            "WHERE document @@ to_tsquery('simple', %s)",
+            [tsquery],
+        )
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _matching_ids(alias: str, tsquery: str, *, limit: int) -> tuple[int, str]:
+    """How many errors match (at most ``limit``) and their ids as one ``uuid[]`` literal:
+    thousands of ids travel as one string rather than as thousands of parameters, which
+    took longer to send than the query took to run."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(array_agg(error_id)::text, '{}') FROM ("
+            "SELECT error_id FROM errors_apperror_search "
+            "WHERE document @@ to_tsquery('simple', %s) LIMIT %s) AS matches",
+            [tsquery, limit],
+        )
+        return cursor.fetchone()
+
+
+class IsIdAmong(Expression):
+    """``id = ANY(<uuid[] literal>)`` on the query's own table, under whatever alias it has:
+    PostgreSQL sees a constant array and hashes it, so even walking the time index against
+    thousands of ids costs one probe a row."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, ids: str, *, matches: int) -> None:
+        super().__init__()
+        self.ids = ids
+        self.matches = matches
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{alias}.{connection.ops.quote_name('id')} = ANY(%s::uuid[])", [self.ids]
+
+
+def count_search_matches(searched: QuerySet, text: str, *, cap: int) -> tuple[int, bool]:
+    """How many errors match ``text`` (``searched`` is search_app_errors' queryset for it,
+    with no other filter), at most ``cap``; and whether that count is exact. Never read
+    from the errors table: building the search often counted its matches already (to pick
+    the plan), and otherwise they are counted in the search index alone (the FTS5 table,
+    the PostgreSQL side table; each holds one row per error), stopping at ``cap`` + 1."""
     terms = parse_search(text)
     if not terms:
-        return queryset
-    vendor = connections[queryset.db].vendor
+        return 0, True
+    known = _counted_matches(searched)
+    if known is not None:
+        return min(known, cap), known <= cap
+    alias = searched.db
+    vendor = connections[alias].vendor
     if vendor == "postgresql":
-        query = _tsquery(terms)
-        return queryset.alias(
-            search_rank=SearchRank(F("search_document__document"), query)
-        ).order_by(F("search_rank").desc(), "-timestamp", "-id")
-    if vendor == "sqlite":
-        bm25 = RawSQL(  # lower is better
-            f"(SELECT rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"AND {FTS_TABLE}.rowid = errors_apperror.rowid)",
-            [to_fts5_query(terms)],
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM errors_apperror_search "
+            "WHERE document @@ to_tsquery('simple', %s) LIMIT %s) AS matches"
         )
-        return queryset.order_by(bm25.asc(), "-timestamp", "-id")
-    return queryset
+        params = [to_tsquery(terms), cap + 1]
+    elif vendor == "sqlite":
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)"
+        )
+        params = [to_fts5_query(terms), cap + 1]
+    else:
+        total = searched.order_by().values("pk")[: cap + 1].count()
+        return min(total, cap), total <= cap
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        total = cursor.fetchone()[0]
+    return min(total, cap), total <= cap
+
+
+def _counted_matches(searched: QuerySet) -> int | None:
+    """The number of matches the search counted while picking its plan, if it counted all
+    of them: the narrow PostgreSQL plan's id list, or SQLite's count below PLAN_COUNT_CAP."""
+    query = searched.query
+    rowid = query.annotations.get("fts_rowid")
+    if isinstance(rowid, RowId) and rowid.matches is not None:
+        return rowid.matches if rowid.matches < PLAN_COUNT_CAP else None
+    for condition in query.where.children:
+        among = getattr(condition, "lhs", condition)
+        if isinstance(among, IsIdAmong):
+            return among.matches
+    return None
+
+
+def rank_newest_matches(queryset: QuerySet, text: str, *, window: int) -> list:
+    """The ids of the newest ``window`` errors of ``queryset`` (a search, newest first),
+    best match first, newest first among equals.
+
+    Ranking every match of a word found in a tenth of a million errors took seconds, and
+    nobody reads past the first pages of a ranked list; so only the newest matches (the
+    list's RANK_WINDOW) are ranked, and a search matching fewer is ranked whole. PostgreSQL
+    scores with ``ts_rank`` (message and exception type weigh more than the context),
+    SQLite with the BM25 formula FTS5's ``rank`` uses, over the index's own counts (see
+    _bm25_scores)."""
+    terms = parse_search(text)
+    alias = queryset.db
+    vendor = connections[alias].vendor
+    if vendor == "sqlite":
+        rows = list(queryset.values_list("pk", RowId())[:window])
+        scores = _bm25_scores(alias, terms, [rowid for _, rowid in rows])
+        ranked = sorted(rows, key=lambda row: scores.get(row[1], 0.0), reverse=True)
+        return [pk for pk, _ in ranked]
+    ids = list(queryset.values_list("pk", flat=True)[:window])
+    if vendor != "postgresql" or not terms:
+        return ids
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT error_id, ts_rank(document, to_tsquery('simple', %s)) "
+            "FROM errors_apperror_search WHERE error_id = ANY(%s)",
+            [to_tsquery(terms), ids],
+        )
+        scores = dict(cursor.fetchall())
+    return sorted(ids, key=lambda pk: scores.get(pk, 0.0), reverse=True)  # stable: newest first
+
+
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
+
+
+def _bm25_scores(alias: str, terms: list[SearchTerm], rowids: Sequence[int]) -> dict:
+    """``{rowid: score}``, higher is better, by FTS5's bm25 formula, for a few hundred rows.
+
+    FTS5 cannot score chosen rows cheaply (it walks a term's whole list of rows for each),
+    so the rows' indexed text is read by rowid and scored here, with the corpus figures the
+    formula needs taken from the index: the number of rows and tokens (its "averages"
+    record) and how many rows contain each term (a count in the index)."""
+    if not rowids or not terms:
+        return {}
+    placeholders = ", ".join(["%s"] * len(rowids))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT block FROM {FTS_TABLE}_data WHERE id = 1")
+        total_rows, *column_tokens = _varints(bytes(cursor.fetchone()[0]))
+        idfs = []
+        for term in terms:
+            cursor.execute(
+                f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                [to_fts5_query([term])],
+            )
+            having = cursor.fetchone()[0]
+            idf = math.log((total_rows - having + 0.5) / (having + 0.5))
+            idfs.append(idf if idf > 0 else 1e-6)
+        cursor.execute(
+            f"SELECT rowid, message, exception_type, context FROM {FTS_TABLE} "
+            f"WHERE rowid IN ({placeholders})",
+            list(rowids),
+        )
+        documents = cursor.fetchall()
+    average_length = sum(column_tokens) / max(total_rows, 1)
+    scores = {}
+    for rowid, *columns in documents:
+        words = [[word.lower() for word in WORD.findall(column or "")] for column in columns]
+        length = sum(len(column) for column in words)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(average_length, 1e-9))
+        score = 0.0
+        for term, idf in zip(terms, idfs, strict=True):
+            hits = sum(_occurrences(term, column) for column in words)
+            score += idf * hits * (BM25_K1 + 1) / (hits + norm)
+        scores[rowid] = score
+    return scores
+
+
+def _occurrences(term: SearchTerm, words: list[str]) -> int:
+    size = len(term.words)
+    *whole, last = term.words
+    return sum(
+        1
+        for start in range(len(words) - size + 1)
+        if words[start : start + size - 1] == whole
+        and (
+            words[start + size - 1].startswith(last)
+            if term.is_prefix
+            else words[start + size - 1] == last
+        )
+    )
+
+
+def _varints(data: bytes) -> list[int]:
+    """SQLite's variable-length integers (big-endian, 7 bits a byte), as FTS5 stores them."""
+    values, value = [], 0
+    for byte in data:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+    return values
 
 
 def _tsquery(terms: list[SearchTerm]) -> SearchQuery:

@@ -24,8 +24,10 @@ from errors.models import AppError, AppErrorDailyCount, Severity
 from errors.search import (
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
+    RANK_WINDOW,
+    count_search_matches,
     highlight_messages,
-    rank_app_errors,
+    rank_newest_matches,
 )
 
 TIE_BREAKER = "-id"
@@ -97,13 +99,49 @@ def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
         return None
 
 
-def list_ranked_app_errors(filterset: AppErrorFilterSet) -> QuerySet:
-    """The filtered errors best match to the filter's search first (see
-    errors.search.rank_app_errors for the cost); without a search, as list_app_errors."""
+def list_ranked_app_errors(filterset: AppErrorFilterSet) -> "QuerySet | RankedAppErrors":
+    """The filtered errors with the search's best matches first: the newest
+    errors.search.RANK_WINDOW matches ranked best first, then the rest newest first (see
+    errors.search.rank_newest_matches for why). Without a search, as list_app_errors."""
     text = filterset.form.cleaned_data.get("search") if filterset.is_valid() else None
     if not text:
         return list_app_errors(filterset)
-    return rank_app_errors(filterset.qs, text).prefetch_related("resolved_by")
+    return RankedAppErrors(list_app_errors(filterset), text)
+
+
+class RankedAppErrors:
+    """Search results in ranked order, sliceable like a queryset (``errors[0:50]`` is a list
+    of rows) and iterable. The ranked window is the newest matches reordered, so past it the
+    order is the queryset's own, newest first: every row appears once either way."""
+
+    def __init__(self, newest_first: QuerySet, text: str, *, window: int = RANK_WINDOW) -> None:
+        self.newest_first = newest_first
+        self.text = text
+        self.window_size = window
+        self._window: list | None = None
+
+    @property
+    def window(self) -> list:
+        if self._window is None:
+            self._window = rank_newest_matches(
+                self.newest_first, self.text, window=self.window_size
+            )
+        return self._window
+
+    def count(self) -> int:
+        return self.newest_first.count()
+
+    def __getitem__(self, page: slice) -> list[AppError]:
+        start, stop = page.start or 0, page.stop
+        ranked = self.window[start:stop]
+        rows = _rows_in_order(self.newest_first.db, ranked)
+        size = len(self.window)
+        if (stop is None or stop > size) and size == self.window_size:
+            rows += slice_app_errors(self.newest_first, max(start, size), stop)
+        return rows
+
+    def __iter__(self):
+        return iter(self[0:None])
 
 
 def slice_app_errors(queryset: QuerySet, start: int, stop: int) -> list[AppError]:
@@ -111,7 +149,11 @@ def slice_app_errors(queryset: QuerySet, start: int, stop: int) -> list[AppError
     sorted with nothing but the sort keys, then those rows. Sorting thousands of search
     matches whole (multi-KB ``data`` included) is what made a broad search slow."""
     ids = list(queryset.values_list("pk", flat=True)[start:stop])
-    rows = AppError.objects.using(queryset.db).filter(pk__in=ids).prefetch_related("resolved_by")
+    return _rows_in_order(queryset.db, ids)
+
+
+def _rows_in_order(alias: str, ids: list) -> list[AppError]:
+    rows = AppError.objects.using(alias).filter(pk__in=ids).prefetch_related("resolved_by")
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -119,6 +161,18 @@ def slice_app_errors(queryset: QuerySet, start: int, stop: int) -> list[AppError
 def list_app_errors_by_ids(ids: Iterable[uuid.UUID]) -> QuerySet:
     """The errors with these ids, for bulk triage of a selection."""
     return AppError.objects.filter(pk__in=list(ids))
+
+
+def count_listed_app_errors(filterset: AppErrorFilterSet, *, cap: int) -> tuple[int, bool]:
+    """How many errors a valid filterset lists, at most ``cap`` (see count_app_errors); a
+    search with no other filter is counted in the search index alone, which is many times
+    faster than counting its matches among the errors."""
+    data = filterset.form.cleaned_data
+    search = data.get("search")
+    others = [value for name, value in data.items() if name not in {"search", "ordering"}]
+    if search and search.strip() and all(value in (None, "", []) for value in others):
+        return count_search_matches(filterset.qs, search, cap=cap)
+    return count_app_errors(filterset.qs, cap=cap)
 
 
 def has_active_filters(filterset: AppErrorFilterSet) -> bool:

@@ -65,6 +65,37 @@ def test_list_pages_by_fifty_and_page_size_up_to_two_hundred(api):
     assert len(api.get(LIST, {"page_size": 10}).json()["results"]) == 10
 
 
+def test_count_is_exact_up_to_the_cap_and_says_when_it_stops(api, monkeypatch):
+    from errors.api import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    for index in range(5):
+        record(f"timeout {index}", age_hours=index + 1)
+    record("other", app="sage")
+    for params in ({}, {"search": "timeout"}, {"search": "timeout", "app": "xero"}):
+        body = api.get(LIST, {**params, "page_size": 2}).json()
+        assert (body["count"], body["count_is_exact"]) == (3, False), params
+        assert "page=2" in body["next"]
+    exact = api.get(LIST, {"app": "sage"}).json()
+    assert (exact["count"], exact["count_is_exact"]) == (1, True)
+    # A page past the cap is still served, and counted up to its end.
+    deep = api.get(LIST, {"search": "timeout", "page_size": 2, "page": 3}).json()
+    assert [row["message"] for row in deep["results"]] == ["timeout 4"]
+    assert (deep["count"], deep["count_is_exact"], deep["next"]) == (5, True, None)
+
+
+def test_a_bare_search_is_counted_like_a_filtered_one(api):
+    for index in range(4):
+        record(f"ledger sync failed {index}", app="xero" if index % 2 else "sage")
+    record("unrelated")
+    bare = api.get(LIST, {"search": "ledger sync"}).json()
+    everywhere = api.get(LIST, {"search": "ledger sync", "severity__gte": "debug"}).json()
+    assert bare["count"] == everywhere["count"] == 4
+    assert bare["count_is_exact"] and everywhere["count_is_exact"]
+    assert api.get(LIST, {"search": '"sync ledger"'}).json()["count"] == 0
+    assert api.get(LIST, {"search": "!!!"}).json()["count"] == 0
+
+
 def test_list_reads_in_a_fixed_number_of_queries(api, staff, count_queries):
     for index in range(5):
         resolve_app_error(error=record(f"e{index}"), by=staff)
@@ -316,6 +347,9 @@ def test_schema_documents_every_endpoint_and_filter(client):
     assert expected <= listed
     trend_parameters = paths["/api/app-errors/trends/"]["get"]["parameters"]
     assert {"app", "search"} <= {parameter["name"] for parameter in trend_parameters}
+    page = schema["components"]["schemas"]["PaginatedAppErrorList"]
+    assert {"count", "count_is_exact", "results"} <= set(page["required"])
+    assert page["properties"]["count_is_exact"]["type"] == "boolean"
 
 
 def test_docs_are_served_without_a_cdn(client):

@@ -236,18 +236,83 @@ def test_search_inside_a_subquery_keeps_to_its_own_rows(staff):
     assert match.resolved and not other.resolved
 
 
-def test_broad_searches_walk_the_time_index_and_narrow_ones_fetch_by_rowid(monkeypatch):
+def test_sqlite_walks_the_time_index_only_to_find_a_few_of_many_matches(monkeypatch):
     import errors.search
 
     for index in range(4):
         record(f"broad word {index}")
     record("narrow broad")
-    monkeypatch.setattr(errors.search, "BROAD_SEARCH", 2)  # settings, not our code's logic
+    if connections[errors_alias()].vendor != "sqlite":
+        pytest.skip("SQLite's plan choice")
+    monkeypatch.setattr(errors.search, "ROWID_LOOKUP_COST", 1)  # as at a million rows
+    broad = search_app_errors(AppError.objects.all(), "broad").order_by("-timestamp")
+    narrow = search_app_errors(AppError.objects.all(), "narrow").order_by("-timestamp")
+    assert "+" in str(broad[:1].query)  # 5 of 5 rows match, 1 wanted: walk
+    assert "+" not in str(broad.query)  # all 5 wanted: fetch them by rowid
+    assert "+" not in str(narrow[:1].query)  # 1 of 5 matches: fetch it by rowid
+    assert broad.count() == 5 and [e.message for e in broad[:1]] == ["narrow broad"]
+    assert [e.message for e in narrow[:1]] == ["narrow broad"]
+
+
+def test_postgresql_fetches_few_matches_by_id_and_joins_for_many(monkeypatch):
+    import errors.search
+
+    for index in range(4):
+        record(f"broad word {index}")
+    record("narrow broad")
+    if connections[errors_alias()].vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan choice")
     monkeypatch.setattr(errors.search, "BROAD_PG_SEARCH", 2)
     broad = search_app_errors(AppError.objects.all(), "broad")
     narrow = search_app_errors(AppError.objects.all(), "narrow")
-    if connections[broad.db].vendor == "sqlite":
-        assert "+" in str(broad.query) and "+" not in str(narrow.query)
-    else:
-        assert "@@" in str(broad.query) and "@@" not in str(narrow.query)
+    assert "@@" in str(broad.query) and "ANY(" not in str(broad.query)
+    assert "ANY(" in str(narrow.query) and "@@" not in str(narrow.query)
     assert broad.count() == 5 and [e.message for e in narrow] == ["narrow broad"]
+
+
+def test_ranking_reorders_only_the_newest_matches():
+    from errors.selectors import RankedAppErrors, list_app_errors
+
+    oldest = record("timeout timeout timeout timeout")
+    older = record("timeout once in a long message about the bank feed service")
+    newer = record("timeout once more in a long message about the bank feed")
+    newest = record("timeout timeout")
+    filterset = filter_app_errors({"search": "timeout"})
+    assert filterset.is_valid()
+    ranked = RankedAppErrors(list_app_errors(filterset), "timeout", window=2)
+    # The newest two, best first; then the rest newest first, every row once.
+    assert [e.pk for e in ranked] == [newest.pk, newer.pk, older.pk, oldest.pk]
+    assert [e.pk for e in ranked[1:3]] == [newer.pk, older.pk]
+    assert ranked.count() == 4
+    # The whole list fits the default window: ranked whole.
+    body = api_client().get("/api/app-errors/", {"search": "timeout", "rank": "true"}).json()
+    assert [row["id"] for row in body["results"]][:2] == [str(oldest.pk), str(newest.pk)]
+
+
+def test_ranking_prefers_more_occurrences_and_shorter_texts():
+    longer = record("timeout talking to the bank feed service, timeout again later on")
+    shorter = record("timeout twice: timeout")
+    once = record("one timeout in a message")
+    other = record("unrelated")
+    filterset = filter_app_errors({"search": "timeout"})
+    assert filterset.is_valid()
+    assert [e.pk for e in list_ranked_app_errors(filterset)] == [shorter.pk, longer.pk, once.pk]
+    assert other.pk not in {e.pk for e in list_ranked_app_errors(filterset)}
+
+
+def test_search_count_comes_from_the_index_and_agrees_with_the_rows():
+    from errors.search import count_search_matches
+
+    for index in range(6):
+        record(f"payroll export {index}", **({"note": "payroll"} if index % 2 else {}))
+    record("nothing")
+    for text, expected in (
+        ("payroll", 6),
+        ("payroll export", 6),
+        ("pay*", 6),
+        ('"export payroll"', 0),
+    ):
+        searched = search_app_errors(AppError.objects.all(), text)
+        assert searched.count() == expected
+        assert count_search_matches(searched, text, cap=100) == (expected, True)
+        assert count_search_matches(searched, text, cap=4) == (min(expected, 4), expected <= 4)

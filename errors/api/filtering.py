@@ -19,7 +19,10 @@ class AppErrorFilterBackend(DjangoFilterBackend):
         return filterset
 
     def filter_queryset(self, request, queryset, view):
-        filterset = self.valid_filterset(request, queryset, view)
+        return self.list_app_errors(request, self.valid_filterset(request, queryset, view))
+
+    def list_app_errors(self, request, filterset: AppErrorFilterSet):
+        """The filterset's errors newest first, or best match first with ``rank=true``."""
         rank = request.query_params.get(RANK_PARAMETER, "")
         if rank.lower() in {"true", "1"}:
             return list_ranked_app_errors(filterset)

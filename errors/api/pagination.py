@@ -1,30 +1,50 @@
 """Page-number pagination that answers bad paging with a 400 naming the parameter: a client
 that asks for page 9 of 3, or 500 rows a page, made a mistake it can fix, not a lookup of
-something missing (DRF's default is a 404 and a silent clamp)."""
+something missing (DRF's default is a 404 and a silent clamp).
+
+The count is exact up to COUNT_CAP rows (or the end of the page asked for, if deeper); past
+it the answer says ``"count_is_exact": false`` and ``count`` is the cap. Counting every one
+of a search's 100,000 matches costs more than finding the page, and no one pages that far.
+"""
+
+from collections.abc import Callable
 
 from django.core.paginator import InvalidPage
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 
-from errors.selectors import slice_app_errors
+from errors.selectors import count_app_errors, slice_app_errors
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+COUNT_CAP = 10_000
+
+# How many rows a list holds, counting at most ``cap`` + 1: (count, whether it is exact).
+Counter = Callable[[int], tuple[int, bool]]
 
 
 class TwoStepRows:
-    """An ordered queryset as the paginator sees it: counted by the database, sliced by ids
-    first (errors.selectors.slice_app_errors)."""
+    """Ordered rows as the paginator sees it: counted up to ``cap`` by ``counter``, sliced
+    by ids first (errors.selectors.slice_app_errors, or the rows' own slicing when they are
+    not a queryset, as ranked results are not)."""
 
-    def __init__(self, queryset: QuerySet) -> None:
-        self.queryset = queryset
+    def __init__(self, rows, *, counter: Counter, cap: int) -> None:
+        self.rows = rows
+        self.counter = counter
+        self.cap = cap
+        self.is_exact = True
 
     def count(self) -> int:
-        return self.queryset.count()
+        total, self.is_exact = self.counter(self.cap)
+        # Past the cap, one row more than the cap: the paginator then offers a next page.
+        return total if self.is_exact else total + 1
 
     def __getitem__(self, page: slice) -> list:
-        return slice_app_errors(self.queryset, page.start or 0, page.stop)
+        if isinstance(self.rows, QuerySet):
+            return slice_app_errors(self.rows, page.start or 0, page.stop)
+        return self.rows[page]
 
 
 class AppErrorPagination(PageNumberPagination):
@@ -47,8 +67,18 @@ class AppErrorPagination(PageNumberPagination):
         return size
 
     def paginate_queryset(self, queryset, request, view=None):
+        return self.paginate_app_errors(
+            queryset, request, counter=lambda cap: count_app_errors(queryset, cap=cap)
+        )
+
+    def paginate_app_errors(self, rows, request, *, counter: Counter) -> list:
+        """One page of ``rows``, counted by ``counter`` (the list view counts a bare search
+        in the search index, errors.selectors.count_listed_app_errors)."""
         page_size = self.get_page_size(request)
-        paginator = self.django_paginator_class(TwoStepRows(queryset), page_size)
+        raw_number = request.query_params.get(self.page_query_param, "")
+        deepest = int(raw_number) * page_size if raw_number.isdigit() else 0
+        self.rows = TwoStepRows(rows, counter=counter, cap=max(COUNT_CAP, deepest))
+        paginator = self.django_paginator_class(self.rows, page_size)
         page_number = self.get_page_number(request, paginator)
         try:
             self.page = paginator.page(page_number)
@@ -56,6 +86,33 @@ class AppErrorPagination(PageNumberPagination):
             raise ValidationError({self.page_query_param: [str(exc)]}) from None
         self.request = request
         return list(self.page)
+
+    def get_paginated_response(self, data) -> Response:
+        is_exact = self.rows.is_exact
+        return Response(
+            {
+                "count": self.page.paginator.count - (0 if is_exact else 1),
+                "count_is_exact": is_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["count", "count_is_exact", "results"]
+        properties = paginated["properties"]
+        properties["count"]["description"] = (
+            f"How many errors match, counted up to {COUNT_CAP:,} (or to the end of the page "
+            "asked for, if deeper); when more match, the cap, and `count_is_exact` is false."
+        )
+        properties["count_is_exact"] = {
+            "type": "boolean",
+            "description": "False when more errors match than `count` says.",
+            "example": True,
+        }
+        return paginated
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

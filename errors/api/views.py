@@ -32,6 +32,7 @@ from errors.models import AppError
 from errors.selectors import (
     MAX_TREND_SPAN,
     count_app_errors_over_time,
+    count_listed_app_errors,
     get_app_error,
     has_active_filters,
     list_app_errors_by_ids,
@@ -55,8 +56,9 @@ NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such erro
             OpenApiParameter(
                 RANK_PARAMETER,
                 bool,
-                description="With `search`: best match first instead of newest first "
-                "(slower when a search matches many errors).",
+                description="With `search`: best match first instead of newest first. "
+                "The newest 200 matches are ranked; a search matching more lists the "
+                "rest after them, newest first.",
             )
         ],
         responses={200: AppErrorSerializer(many=True), **PROBLEMS},
@@ -85,8 +87,12 @@ class AppErrorViewSet(viewsets.GenericViewSet):
         return super().get_permissions()
 
     def list(self, request: Request) -> Response:
-        errors = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(errors)
+        backend = AppErrorFilterBackend()
+        filterset = backend.valid_filterset(request, self.get_queryset(), self)
+        errors = backend.list_app_errors(request, filterset)
+        page = self.paginator.paginate_app_errors(
+            errors, request, counter=lambda cap: count_listed_app_errors(filterset, cap=cap)
+        )
         return self.get_paginated_response(AppErrorSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, id: str) -> Response:
