@@ -1,9 +1,8 @@
 import pytest
-from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from rest_framework.test import APIClient
 
-from errors.models import AppError, AppErrorSearchDocument
+from errors.models import AppError
 from errors.routers import errors_alias
 from errors.search import SearchTerm, parse_search, search_app_errors, to_fts5_query, to_tsquery
 from errors.selectors import (
@@ -171,29 +170,29 @@ def test_resolving_does_not_rewrite_the_postgresql_index_row(staff):
     assert row_version() == before
 
 
-def test_search_uses_the_index():
+def test_search_and_its_count_use_the_index():
+    from errors.search import MATCHING_IDS_SQL, count_search_matches
+
     for index in range(30):
         record(f"filler message {index}")
     record("needle in the haystack")
     queryset = search_app_errors(AppError.objects.all(), "needle")
     connection = connections[queryset.db]
-    if connection.vendor == "postgresql":  # the index lookup the search starts with
-        query = SearchQuery("needle", search_type="raw", config="simple")
-        documents = AppErrorSearchDocument.objects.using(queryset.db).filter(document=query)
-        sql, params = documents.values("error_id").query.sql_with_params()
-    else:
-        sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The id lookup a search starts with (and counts with): the GIN index, even on a
+            # table this small once sequential scans are off.
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
+            cursor.execute(f"EXPLAIN {MATCHING_IDS_SQL}", ["'needle'", 5001])
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "errors_apperror_search_document" in plan  # the GIN index
         else:
+            sql, params = queryset.query.sql_with_params()
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
             assert "VIRTUAL TABLE INDEX" in plan and "errors_apperror_fts" in plan
     assert [error.message for error in queryset] == ["needle in the haystack"]
+    assert count_search_matches(queryset, "needle", cap=10) == (1, True)
 
 
 def test_highlights_mark_matched_words_and_escape_the_rest():
@@ -316,3 +315,28 @@ def test_search_count_comes_from_the_index_and_agrees_with_the_rows():
         assert searched.count() == expected
         assert count_search_matches(searched, text, cap=100) == (expected, True)
         assert count_search_matches(searched, text, cap=4) == (min(expected, 4), expected <= 4)
+
+
+def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
+    import errors.search
+    from errors.search import expand_prefixes
+
+    alias = errors_alias()
+    if connections[alias].vendor != "postgresql":
+        pytest.skip("SQLite's FTS5 reads prefixes from its own index")
+    record("duplicate key on timesheet")
+    error = record("nothing to see")
+    error.message = "duplicated row in timesheets"
+    error.save()  # an edited message adds its words too
+    expanded = expand_prefixes(alias, parse_search("dupl* timesh*"))
+    assert [term.completions for term in expanded] == [
+        ("duplicate", "duplicated"),
+        ("timesheet", "timesheets"),
+    ]
+    assert to_tsquery(expanded) == "(('duplicate' | 'duplicated')) & (('timesheet' | 'timesheets'))"
+    assert found("dupl* timesh*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
+    assert expand_prefixes(alias, parse_search("zzq*")) is None
+    assert found("zzq*") == set() and found("dupl* zzq*") == set()
+    monkeypatch.setattr(errors.search, "MAX_PREFIX_WORDS", 1)  # too many words: kept a prefix
+    assert to_tsquery(expand_prefixes(alias, parse_search("dupl*"))) == "('dupl':*)"
+    assert found("dupl*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
