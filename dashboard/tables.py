@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape
 from urllib.parse import urlencode
 
 import django_tables2 as tables
@@ -19,7 +20,7 @@ from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from errors.models import AppError, Severity
@@ -283,10 +284,11 @@ class AppErrorTable(tables.Table):
         return [HtmlRow(record, self.cells(record)) for record in self.records]
 
     def cells(self, record: AppError) -> SafeString:
-        return format_html_join(
-            "",
-            '<td class="col-{}">{}</td>',
-            ((name, self.cell(name, record)) for name in self.column_names),
+        return mark_safe(
+            "".join(
+                f'<td class="col-{name}">{self.cell(name, record)}</td>'
+                for name in self.column_names
+            )
         )
 
     def cell(self, name: str, record: AppError):
@@ -306,65 +308,63 @@ class AppErrorTable(tables.Table):
     def base_query(self) -> str:
         return query_with(self.params)
 
-    def filter_link(self, name: str, value, text: str | None = None):
-        query = self.filter_query(name, value)
-        return format_html(
-            '<a class="filter-link" href="{}" hx-get="{}" title="Only {} = {}">{}</a>',
-            query,
-            query,
-            name,
-            value,
-            text if text is not None else value,
+    # The cells below are built with f-strings and html.escape (what Django's escape calls)
+    # rather than format_html: five hundred cells a page made its lazy-string checks and
+    # conditional escaping a visible share of the page's time.
+
+    def filter_link(self, name: str, value, text: str | None = None) -> SafeString:
+        query = escape(self.filter_query(name, value))
+        value = escape(str(value))
+        text = value if text is None else escape(text)
+        return mark_safe(
+            f'<a class="filter-link" href="{query}" hx-get="{query}" '
+            f'title="Only {name} = {value}">{text}</a>'
         )
 
-    def render_select(self, record):
-        return format_html(
-            '<input type="checkbox" name="ids" value="{}" form="bulk-form" '
-            'aria-label="Select this error">',
-            record.pk,
+    def render_select(self, record) -> SafeString:
+        return mark_safe(
+            f'<input type="checkbox" name="ids" value="{escape(str(record.pk))}" '
+            'form="bulk-form" aria-label="Select this error">'
         )
 
-    def render_timestamp(self, record):
+    def render_timestamp(self, record) -> SafeString:
         value = record.timestamp
-        local = timezone.localtime(value)
-        return format_html(
-            '<a href="{}" title="{}"><time datetime="{}">{}</time></a>',
-            self.links.detail(record.pk),
-            time_ago(value, self.status.now),
-            value.isoformat(),
-            local.strftime("%Y-%m-%d %H:%M"),
+        local = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return mark_safe(
+            f'<a href="{escape(self.links.detail(record.pk))}" '
+            f'title="{time_ago(value, self.status.now)}">'
+            f'<time datetime="{value.isoformat()}">{local}</time></a>'
         )
 
-    def render_severity(self, record):
+    def render_severity(self, record) -> SafeString:
         value = record.severity
         name = Severity(value).name if value in Severity.values else str(value)
-        return format_html(
-            '<span class="badge sev-{}">{}</span>', name.lower(), record.get_severity_display()
-        )
+        label = escape(str(record.get_severity_display()))
+        return mark_safe(f'<span class="badge sev-{escape(name.lower())}">{label}</span>')
 
-    def render_app(self, record):
+    def render_app(self, record) -> SafeString:
         return self.filter_link("app", record.app)
 
-    def render_file(self, record):
-        return format_html('<span class="clip" title="{}">{}</span>', record.file, record.file)
+    def render_file(self, record) -> SafeString:
+        file = escape(record.file)
+        return mark_safe(f'<span class="clip" title="{file}">{file}</span>')
 
-    def render_function(self, record):
+    def render_function(self, record) -> SafeString:
         return self.filter_link("function", record.function)
 
-    def render_message(self, record):
+    def render_message(self, record) -> SafeString:
         value = record.message
-        preview = getattr(record, "highlighted_message", None) or value[:MESSAGE_PREVIEW]
-        return format_html(
-            '<a class="message" href="{}" title="{}">{}</a>',
-            self.links.detail(record.pk),
-            value[:2000],
-            preview,
+        highlighted = getattr(record, "highlighted_message", None)
+        preview = highlighted or escape(value[:MESSAGE_PREVIEW])
+        return mark_safe(
+            f'<a class="message" href="{escape(self.links.detail(record.pk))}" '
+            f'title="{escape(value[:2000])}">{preview}</a>'
         )
 
-    def render_job_id(self, record):
+    def render_job_id(self, record) -> SafeString:
         return self.filter_link("job_id", record.job_id, str(record.job_id)[:8])
 
-    def render_user_id(self, record):
+    def render_user_id(self, record) -> SafeString:
         return self.filter_link("user_id", record.user_id, str(record.user_id)[:8])
 
     def render_status(self, record):
