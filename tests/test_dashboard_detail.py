@@ -41,3 +41,19 @@ def test_detail_shows_who_resolved_it(staff_client, staff):
     html = staff_client.get(reverse("error_detail", args=[error.pk])).content.decode()
     assert "Resolved by Alice" in html
     assert ">Unresolve</button>" in html
+
+
+def test_other_occurrences_have_their_own_index_on_postgresql():
+    """The related query filters on the exception type inside ``data``; PostgreSQL sorts a
+    hot function's every error without an index on that expression (migration 0007)."""
+    from django.db import connections
+
+    from errors.routers import errors_alias
+
+    connection = connections[errors_alias()]
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite walks the (function, timestamp) index newest first already")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'apperror_related'")
+        (definition,) = cursor.fetchone()
+    assert "(function, app, ((data -> 'exception_type'::text)), \"timestamp\", id)" in definition
