@@ -2,11 +2,12 @@
 chart counted from the errors, through inserts, resolves, edits and deletes."""
 
 import datetime
+import hashlib
 
 import pytest
 from django.utils import timezone
 
-from errors import selectors
+from errors import count_triggers, selectors
 from errors.hourly_counts import count_from_hourly_totals
 from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount, Severity
 from errors.services import resolve_app_errors
@@ -126,3 +127,23 @@ def test_app_names_come_from_the_totals_and_drop_apps_with_no_errors_left(errors
     assert selectors.list_app_names() == ["jobs", "reports", "xero"]
     AppError.objects.filter(app="reports").delete()
     assert selectors.list_app_names() == ["jobs", "xero"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "digest"),
+    [
+        (count_triggers.HOURLY, "3ad7cd52bff4078fb2261c9edc0563bf775a63dda24fd6301ce3c11402153b03"),
+        (count_triggers.DAILY, "55614bc9df580944c6344c1058154c779fc21277cf002fea63d2517d5e318c17"),
+    ],
+)
+def test_the_trigger_sql_migrations_ran_does_not_change(counts, digest):
+    """Migrations 0004 and 0005 build their triggers from errors/count_triggers.py: a change
+    there would give databases migrated later other triggers than the ones already running.
+    (The digests are of the SQL the two migrations held before they shared the builder.)"""
+    statements = [
+        *count_triggers.sqlite_triggers(counts),
+        *count_triggers.sqlite_drop_triggers(counts),
+        *count_triggers.postgresql_triggers(counts),
+        *count_triggers.postgresql_drop_triggers(counts),
+    ]
+    assert hashlib.sha256("\n".join(statements).encode()).hexdigest() == digest

@@ -1,0 +1,136 @@
+"""The SQL of the triggers that keep the error totals (per hour: migration 0004; per day:
+0005) exact on every insert, update and delete of an error.
+
+Both tables are kept the same way and differ only in their period column and how a
+timestamp is cut to it, so their triggers are written once, here. Migrations import this
+module: what it returns must not change once a migration has run it, or databases migrated
+before and after would differ.
+"""
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class CountTable:
+    """One totals table: ``errors_apperror_<name>``, keyed by ``period`` (a column), app,
+    severity and resolved. The period expressions take the row (``NEW``, ``OLD``) as
+    ``{row}``."""
+
+    name: str
+    period: str
+    sqlite_period: str
+    postgresql_period: str
+
+    @property
+    def table(self) -> str:
+        return f"errors_apperror_{self.name}"
+
+    @property
+    def key(self) -> str:
+        return f"({self.period}, app, severity, resolved)"
+
+
+HOURLY = CountTable(
+    name="hourly",
+    period="hour",
+    sqlite_period="strftime('%Y-%m-%d %H:00:00', {row}.timestamp)",
+    postgresql_period="date_trunc('hour', {row}.timestamp, 'UTC')",
+)
+DAILY = CountTable(
+    name="daily",
+    period="day",
+    sqlite_period="date({row}.timestamp)",
+    postgresql_period="({row}.timestamp AT TIME ZONE 'UTC')::date",
+)
+
+
+def sqlite_triggers(counts: CountTable) -> list[str]:
+    """Add one on insert, remove one on delete, move one when an update changes the key."""
+    new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
+    add = f"""
+    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, total)
+    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, 1)
+    ON CONFLICT {counts.key} DO UPDATE SET total = total + 1;
+"""
+    remove = f"""
+    UPDATE {counts.table} SET total = total - 1
+    WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
+      AND severity = OLD.severity AND resolved = OLD.resolved;
+"""
+    prefix = f"CREATE TRIGGER {counts.table}"
+    return [
+        f"{prefix}_insert AFTER INSERT ON errors_apperror BEGIN {add} END",
+        f"{prefix}_delete AFTER DELETE ON errors_apperror BEGIN {remove} END",
+        f"""{prefix}_update
+        AFTER UPDATE OF timestamp, app, severity, resolved ON errors_apperror
+        WHEN OLD.timestamp IS NOT NEW.timestamp OR OLD.app IS NOT NEW.app
+          OR OLD.severity IS NOT NEW.severity OR OLD.resolved IS NOT NEW.resolved
+        BEGIN {remove} {add} END""",
+    ]
+
+
+def sqlite_drop_triggers(counts: CountTable) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {counts.table}_{event}" for event in ("update", "delete", "insert")
+    ]
+
+
+def postgresql_triggers(counts: CountTable) -> list[str]:
+    """One function for every event; a TRUNCATE of the errors empties the totals too."""
+    old_period = counts.postgresql_period.format(row="OLD")
+    new_period = counts.postgresql_period.format(row="NEW")
+    function = f"{counts.table}_write()"
+    return [
+        f"""CREATE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            -- DELETE, not TRUNCATE: a TRUNCATE naming both tables (flush) is still running.
+            DELETE FROM {counts.table};
+            RETURN NULL;
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            UPDATE {counts.table} SET total = total - 1
+            WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
+              AND severity = OLD.severity AND resolved = OLD.resolved;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO {counts.table} AS counts ({counts.period}, app, severity, resolved, total)
+            VALUES ({new_period}, coalesce(NEW.app, ''),
+                    NEW.severity, NEW.resolved, 1)
+            ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + 1;
+        END IF;
+        RETURN NULL;
+    END $$""",
+        f"""CREATE TRIGGER {counts.table}_insert AFTER INSERT ON errors_apperror
+        FOR EACH ROW EXECUTE FUNCTION {function}""",
+        f"""CREATE TRIGGER {counts.table}_delete AFTER DELETE ON errors_apperror
+        FOR EACH ROW EXECUTE FUNCTION {function}""",
+        f"""CREATE TRIGGER {counts.table}_update
+        AFTER UPDATE OF timestamp, app, severity, resolved ON errors_apperror FOR EACH ROW
+        WHEN (OLD.timestamp IS DISTINCT FROM NEW.timestamp OR OLD.app IS DISTINCT FROM NEW.app
+              OR OLD.severity IS DISTINCT FROM NEW.severity
+              OR OLD.resolved IS DISTINCT FROM NEW.resolved)
+        EXECUTE FUNCTION {function}""",
+        f"""CREATE TRIGGER {counts.table}_truncate AFTER TRUNCATE ON errors_apperror
+        FOR EACH STATEMENT EXECUTE FUNCTION {function}""",
+    ]
+
+
+def postgresql_drop_triggers(counts: CountTable) -> list[str]:
+    return [
+        *(
+            f"DROP TRIGGER IF EXISTS {counts.table}_{event} ON errors_apperror"
+            for event in ("truncate", "update", "delete", "insert")
+        ),
+        f"DROP FUNCTION IF EXISTS {counts.table}_write()",
+    ]
+
+
+def run(statements_by_vendor: dict[str, list[str]]):
+    """A RunPython operation executing the statements for the migrating database's vendor."""
+
+    def operation(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement, params=None)
+
+    return operation
