@@ -126,17 +126,26 @@ class AppError(models.Model):
         self.save(update_fields=["resolved", "resolved_by", "resolved_timestamp"])
 
 
-class AppErrorHourlyCount(models.Model):
-    """How many errors of one app and severity, resolved or not, were recorded in one UTC
-    hour. Database triggers (migration 0004) keep it exact on every insert, update and
-    delete, so the trend chart sums a few thousand of these instead of grouping millions of
-    errors. An error without an app counts under ``""``."""
+class AppErrorCount(models.Model):
+    """How many errors of one app and severity, resolved or not, were recorded in one
+    period (the subclass's key column). Database triggers (errors/count_triggers.py) keep it
+    exact on every insert, update and delete of an error. An error without an app counts
+    under ``""``."""
 
-    hour = models.DateTimeField()
     app = models.CharField(max_length=100, blank=True, default="")
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     resolved = models.BooleanField()
     total = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AppErrorHourlyCount(AppErrorCount):
+    """The totals per UTC hour (migration 0004): the trend chart sums a few thousand of
+    these instead of grouping millions of errors."""
+
+    hour = models.DateTimeField()
 
     class Meta:
         db_table = "errors_apperror_hourly"
@@ -150,16 +159,11 @@ class AppErrorHourlyCount(models.Model):
         return f"{self.hour:%Y-%m-%d %H:00} {self.app} {self.severity}: {self.total}"
 
 
-class AppErrorDailyCount(models.Model):
-    """The same totals per UTC day, kept by the same kind of triggers (migration 0005): a
-    90-day chart sums about a hundred of these per app and severity instead of thousands of
-    hourly rows."""
+class AppErrorDailyCount(AppErrorCount):
+    """The same totals per UTC day (migration 0005): a 90-day chart sums about a hundred of
+    these per app and severity instead of thousands of hourly rows."""
 
     day = models.DateField()
-    app = models.CharField(max_length=100, blank=True, default="")
-    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
-    resolved = models.BooleanField()
-    total = models.IntegerField(default=0)
 
     class Meta:
         db_table = "errors_apperror_daily"
