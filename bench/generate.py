@@ -19,21 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 BATCH = 20_000
 STAFF_COUNT = 6
-KNOWN_COLUMNS = (
-    "id",
-    "timestamp",
-    "message",
-    "data",
-    "app",
-    "file",
-    "function",
-    "severity",
-    "job_id",
-    "user_id",
-    "resolved",
-    "resolved_by_id",
-    "resolved_timestamp",
-)
+RESOLUTION_COLUMNS = ("resolved", "resolved_by_id", "resolved_timestamp")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,17 +97,26 @@ def ensure_bench_staff() -> list[uuid.UUID]:
     return ids
 
 
+def known_columns() -> tuple[str, ...]:
+    """The columns the generator fills itself: every column a spooled error keeps
+    (errors/spool.py), then who resolved it and when."""
+    from errors.spool import SPOOLED_FIELDS
+
+    return (*SPOOLED_FIELDS, *RESOLUTION_COLUMNS)
+
+
 def columns_and_extras(connection) -> tuple[list[str], list[tuple[str, Callable]]]:
     """The table's columns: ours, plus any column another part of the model added, filled
     with that field's own default as the database would store it."""
     from errors.models import AppError
 
+    known = known_columns()
     extras = [
         (field.column, _default_for(field, connection))
         for field in AppError._meta.concrete_fields
-        if field.column not in KNOWN_COLUMNS
+        if field.column not in known
     ]
-    return [*KNOWN_COLUMNS, *(column for column, _ in extras)], extras
+    return [*known, *(column for column, _ in extras)], extras
 
 
 def _default_for(field, connection) -> Callable:
@@ -147,22 +142,10 @@ def load_sqlite(connection, rows: Iterable[dict]) -> None:
     raw.execute("PRAGMA cache_size=-262144")
     raw.execute("PRAGMA temp_store=MEMORY")
 
+    known = known_columns()
+
     def adapt(row: dict) -> tuple:
-        values = (
-            row["id"].hex,
-            _sqlite_time(row["timestamp"]),
-            row["message"],
-            row["data"],
-            row["app"],
-            row["file"],
-            row["function"],
-            row["severity"],
-            row["job_id"].hex if row["job_id"] else None,
-            row["user_id"].hex if row["user_id"] else None,
-            int(row["resolved"]),
-            row["resolved_by_id"].hex if row["resolved_by_id"] else None,
-            _sqlite_time(row["resolved_timestamp"]),
-        )
+        values = tuple(_sqlite_value(row[column]) for column in known)
         return values + tuple(make() for _, make in extras)
 
     with transaction.atomic(using=connection.alias):
@@ -174,6 +157,7 @@ def load_postgresql(connection, rows: Iterable[dict]) -> None:
     from django.db import transaction
 
     columns, extras = columns_and_extras(connection)
+    known = known_columns()
     sql = f"COPY {_table()} ({', '.join(_q(c) for c in columns)}) FROM STDIN"
     connection.ensure_connection()
     with (
@@ -182,7 +166,7 @@ def load_postgresql(connection, rows: Iterable[dict]) -> None:
         cursor.copy(sql) as copy,
     ):
         for row in rows:
-            values = tuple(row[column] for column in KNOWN_COLUMNS)
+            values = tuple(row[column] for column in known)
             copy.write_row(values + tuple(make() for _, make in extras))
 
 
@@ -194,6 +178,17 @@ def _table() -> str:
 
 def _q(name: str) -> str:
     return f'"{name}"'
+
+
+def _sqlite_value(value):
+    """A generated value as Django stores it in SQLite."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime.datetime):
+        return _sqlite_time(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _sqlite_time(moment: datetime.datetime | None) -> str | None:

@@ -70,17 +70,18 @@ def measure_writes(repeat: int) -> dict[str, list[float]]:
 def raw_inserter(connection) -> Callable[[uuid.UUID, str, str], None]:
     """The same row a bare create writes, as one hand-written INSERT in autocommit (the
     statement is built once, so only the write itself is timed)."""
-    from bench.generate import KNOWN_COLUMNS, columns_and_extras
+    from bench.generate import columns_and_extras, known_columns
     from errors.models import AppError
 
     columns, extras = columns_and_extras(connection)
+    known = known_columns()
     is_sqlite = connection.vendor == "sqlite"
     table = connection.ops.quote_name(AppError._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
 
     def insert(pk: uuid.UUID, message: str, data: str) -> None:
-        values = dict.fromkeys(KNOWN_COLUMNS)
+        values = dict.fromkeys(known)
         values.update(
             id=pk.hex if is_sqlite else pk,
             timestamp=connection.ops.adapt_datetimefield_value(datetime.datetime.now(datetime.UTC)),
@@ -89,7 +90,7 @@ def raw_inserter(connection) -> Callable[[uuid.UUID, str, str], None]:
             severity=40,
             resolved=False,
         )
-        row = [values[column] for column in KNOWN_COLUMNS] + [make() for _, make in extras]
+        row = [values[column] for column in known] + [make() for _, make in extras]
         with connection.cursor() as cursor:
             cursor.execute(sql, row)
 
