@@ -302,9 +302,11 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
 
 
 def _count_grouped_errors(filterset: AppErrorFilterSet, window: TrendWindow, tz):
-    """Rows by bucket and severity, and by bucket and app, grouped by the database. At UTC a
-    bucket is a prefix of the timestamp's UTC text, which SQLite computes itself instead of
-    calling Trunc's Python function once per row."""
+    """Rows by bucket and severity, and by bucket and app, grouped by the database in one
+    pass (bucket, severity, app: a few hundred groups), split here: two GROUP BYs read a hot
+    function's tens of thousands of index entries twice. At UTC a bucket is a prefix of the
+    timestamp's UTC text, which SQLite computes itself instead of calling Trunc's Python
+    function once per row."""
     queryset = filterset.qs.filter(timestamp__gte=window.start, timestamp__lte=window.end)
     if window_is_utc(window):
         width = 13 if window.bucket == "hour" else 10  # "2026-11-29 02" or "2026-11-29"
@@ -318,12 +320,14 @@ def _count_grouped_errors(filterset: AppErrorFilterSet, window: TrendWindow, tz)
         def label_of(moment):
             return _label(moment, window.bucket, tz)
 
-    queryset = queryset.annotate(bucket=bucket).order_by()
+    groups = queryset.annotate(bucket=bucket).order_by()
+    counts: dict[str, dict[tuple, int]] = {"severity": defaultdict(int), "app": defaultdict(int)}
+    for row in groups.values("bucket", "severity", "app").annotate(n=Count("id")):
+        label = label_of(row["bucket"])
+        for group in ("severity", "app"):
+            counts[group][(label, row[group])] += row["n"]
     return [
-        [
-            {**row, "label": label_of(row["bucket"])}
-            for row in queryset.values("bucket", group).annotate(n=Count("id"))
-        ]
+        [{"label": label, group: value, "n": n} for (label, value), n in counts[group].items()]
         for group in ("severity", "app")
     ]
 
