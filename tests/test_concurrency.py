@@ -31,3 +31,16 @@ def test_eight_processes_writing_at_once_store_every_error(tmp_path):
     assert not spool.exists()
     assert AppError.objects.count() == PROCESSES * ERRORS_EACH
     assert AppError.objects.filter(data__n=ERRORS_EACH - 1).count() == PROCESSES
+
+
+@pytest.mark.skipif(connections["errors"].vendor != "sqlite", reason="SQLite's errors file")
+def test_the_sqlite_errors_file_is_written_in_wal_mode_with_rare_checkpoints():
+    """WAL and synchronous=NORMAL: a committed error survives any process crash without an
+    fsync per error; checkpoints every 10,000 pages copy a hot page back once, not every
+    thirty errors (BENCHMARKS.md, "Concurrent writes")."""
+    with connections["errors"].cursor() as cursor:
+        settings = [
+            cursor.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "synchronous", "wal_autocheckpoint")
+        ]
+    assert settings == ["wal", 1, 10_000]
