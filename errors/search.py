@@ -27,7 +27,7 @@ FTS_TABLE = "errors_apperror_fts"
 # An index entry walked costs about 1/50 of a row fetched by rowid (measured at 1M rows).
 ROWID_LOOKUP_COST = 50
 PLAN_COUNT_CAP = 50_000
-BROAD_PG_SEARCH = 5000
+BROAD_PG_SEARCH = 10_000  # the API's count cap: a narrow search's count comes free
 MAX_PREFIX_WORDS = 32
 SURELY_BROAD_PG_SEARCH = 50_000
 RANK_WINDOW = 200
@@ -172,7 +172,7 @@ def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
         # 100,000; it would walk the time index for both. Ask the GIN index first: a narrow
         # search becomes a list of ids, a broad one a join that stops after a page.
         tsquery = to_tsquery(terms)
-        if _estimated_matches(queryset.db, tsquery) <= SURELY_BROAD_PG_SEARCH:
+        if not _is_surely_broad(queryset.db, terms, tsquery):
             matches, ids = _matching_ids(queryset.db, tsquery, limit=BROAD_PG_SEARCH + 1)
             if matches <= BROAD_PG_SEARCH:
                 return queryset.filter(IsIdAmong(ids, matches=matches))
@@ -189,12 +189,14 @@ def search_app_errors(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.filter(Q(message__icontains=text) | Q(data__icontains=text))
 
 
-def _estimated_matches(alias: str, tsquery: str) -> int:
-    """How many errors the planner expects a search to match, from the side table's
-    statistics (a fraction of a millisecond): a word it expects in tens of thousands of rows
-    is surely broad, and fetching its first BROAD_PG_SEARCH ids would be wasted. The
-    estimate is only trusted that far: phrases are often underestimated, and those are
-    counted (_matching_ids)."""
+def _is_surely_broad(alias: str, terms: list[SearchTerm], tsquery: str) -> bool:
+    """Whether the planner expects a one-word search in more than SURELY_BROAD_PG_SEARCH
+    rows (its statistics, a fraction of a millisecond): fetching its first BROAD_PG_SEARCH
+    ids would be wasted. Only a single word's estimate is trusted: for several words the
+    planner multiplies their frequencies, and two common words that never meet would send
+    the search down the join, which walks every error before it gives up."""
+    if len(terms) != 1 or len(terms[0].words) != 1 or terms[0].is_prefix:
+        return False
     with connections[alias].cursor() as cursor:
         cursor.execute(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM errors_apperror_search "
@@ -204,7 +206,7 @@ def _estimated_matches(alias: str, tsquery: str) -> int:
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return int(plan[0]["Plan"]["Plan Rows"]) > SURELY_BROAD_PG_SEARCH
 
 
 def _matching_ids(alias: str, tsquery: str, *, limit: int) -> tuple[int, str]:

@@ -267,6 +267,13 @@ def test_postgresql_fetches_few_matches_by_id_and_joins_for_many(monkeypatch):
     assert "@@" in str(broad.query) and "ANY(" not in str(broad.query)
     assert "ANY(" in str(narrow.query) and "@@" not in str(narrow.query)
     assert broad.count() == 5 and [e.message for e in narrow] == ["narrow broad"]
+    # The planner's estimate alone sends a single word down the join; never several words,
+    # whose estimate is a product of guesses.
+    monkeypatch.setattr(errors.search, "BROAD_PG_SEARCH", 100)
+    monkeypatch.setattr(errors.search, "SURELY_BROAD_PG_SEARCH", 0)
+    assert "@@" in str(search_app_errors(AppError.objects.all(), "broad").query)
+    two_words = search_app_errors(AppError.objects.all(), "broad word")
+    assert "ANY(" in str(two_words.query) and two_words.count() == 4
 
 
 def test_ranking_reorders_only_the_newest_matches():
