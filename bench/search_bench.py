@@ -41,16 +41,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan-repeat", type=int, default=3, help="scans take seconds")
     parser.add_argument("--generate-only", action="store_true", help="load rows, time nothing")
     parser.add_argument("--no-scan", action="store_true", help="time the search only")
+    parser.add_argument(
+        "--as-loaded",
+        action="store_true",
+        help="time the database as it is: no migration, no top-up, no ANALYZE",
+    )
     args = parser.parse_args(argv)
     apply_bench_environment()
     import django
 
     django.setup()
-    migrate_bench_database()
-    from bench.generate import generate_app_errors
+    if not args.as_loaded:
+        migrate_bench_database()
+        from bench.generate import generate_app_errors
 
-    generate_app_errors(args.rows, seed=6, top_up=True, progress=False)
-    analyze()
+        generate_app_errors(args.rows, seed=6, top_up=True, progress=False)
+        analyze()
     if args.generate_only:
         return 0
     load = os.getloadavg()[0]
