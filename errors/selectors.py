@@ -76,9 +76,10 @@ def count_filtered_app_errors(
     filterset: AppErrorFilterSet, *, resolved: bool | None = None, cap: int = 100_000
 ) -> tuple[int, bool]:
     """How many errors a valid filterset matches (only the resolved or unresolved ones when
-    ``resolved`` is given), and whether the count is exact. Exact from the daily totals when
-    the filter is one they answer (errors.hourly_counts.count_from_daily_totals), else
-    counted up to ``cap`` (count_app_errors). A filter that already fixes the resolved state
+    ``resolved`` is given), and whether the count is exact: the one count the list page and
+    the API show. Exact from the daily totals when the filter is one they answer
+    (errors.hourly_counts.count_from_daily_totals), else counted up to ``cap`` (in the search
+    index for a bare search, else count_app_errors). A filter that already fixes the resolved state
     answers the other one without a query."""
     data = dict(filterset.form.cleaned_data)
     if resolved is not None:
@@ -88,6 +89,12 @@ def count_filtered_app_errors(
     total = count_from_daily_totals(data)
     if total is not None:
         return total, True
+    search = data.get("search")
+    others = [value for name, value in data.items() if name not in {"search", "ordering"}]
+    if search and search.strip() and all(value in (None, "", []) for value in others):
+        # A bare search is counted in the search index alone, many times faster than
+        # counting its matches among the errors.
+        return count_search_matches(filterset.qs, search, cap=cap)
     queryset = filterset.qs if resolved is None else filterset.qs.filter(resolved=resolved)
     return count_app_errors(queryset, cap=cap)
 
@@ -161,18 +168,6 @@ def _rows_in_order(alias: str, ids: list) -> list[AppError]:
 def list_app_errors_by_ids(ids: Iterable[uuid.UUID]) -> QuerySet:
     """The errors with these ids, for bulk triage of a selection."""
     return AppError.objects.filter(pk__in=list(ids))
-
-
-def count_listed_app_errors(filterset: AppErrorFilterSet, *, cap: int) -> tuple[int, bool]:
-    """How many errors a valid filterset lists, at most ``cap`` (see count_app_errors); a
-    search with no other filter is counted in the search index alone, which is many times
-    faster than counting its matches among the errors."""
-    data = filterset.form.cleaned_data
-    search = data.get("search")
-    others = [value for name, value in data.items() if name not in {"search", "ordering"}]
-    if search and search.strip() and all(value in (None, "", []) for value in others):
-        return count_search_matches(filterset.qs, search, cap=cap)
-    return count_app_errors(filterset.qs, cap=cap)
 
 
 def has_active_filters(filterset: AppErrorFilterSet) -> bool:

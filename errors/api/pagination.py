@@ -2,9 +2,10 @@
 that asks for page 9 of 3, or 500 rows a page, made a mistake it can fix, not a lookup of
 something missing (DRF's default is a 404 and a silent clamp).
 
-The count is exact up to COUNT_CAP rows (or the end of the page asked for, if deeper); past
-it the answer says ``"count_is_exact": false`` and ``count`` is the cap. Counting every one
-of a search's 100,000 matches costs more than finding the page, and no one pages that far.
+The count is exact from the daily totals where they answer the filter, else up to COUNT_CAP
+rows (or the end of the page asked for, if deeper); past it the answer says
+``"count_is_exact": false`` and ``count`` is the cap. Counting every one of a search's
+100,000 matches costs more than finding the page, and no one pages that far.
 """
 
 from collections.abc import Callable
@@ -73,7 +74,7 @@ class AppErrorPagination(PageNumberPagination):
 
     def paginate_app_errors(self, rows, request, *, counter: Counter) -> list:
         """One page of ``rows``, counted by ``counter`` (the list view counts a bare search
-        in the search index, errors.selectors.count_listed_app_errors)."""
+        in the search index, errors.selectors.count_filtered_app_errors)."""
         page_size = self.get_page_size(request)
         raw_number = request.query_params.get(self.page_query_param, "")
         deepest = int(raw_number) * page_size if raw_number.isdigit() else 0
@@ -104,8 +105,9 @@ class AppErrorPagination(PageNumberPagination):
         paginated["required"] = ["count", "count_is_exact", "results"]
         properties = paginated["properties"]
         properties["count"]["description"] = (
-            f"How many errors match, counted up to {COUNT_CAP:,} (or to the end of the page "
-            "asked for, if deeper); when more match, the cap, and `count_is_exact` is false."
+            "How many errors match: exact from the daily totals for a filter on app, severity "
+            f"and resolved state alone, else counted up to {COUNT_CAP:,} (or to the end of the "
+            "page asked for, if deeper); when more match, the cap, and `count_is_exact` is false."
         )
         properties["count_is_exact"] = {
             "type": "boolean",

@@ -32,7 +32,7 @@ from errors.models import AppError
 from errors.selectors import (
     MAX_TREND_SPAN,
     count_app_errors_over_time,
-    count_listed_app_errors,
+    count_filtered_app_errors,
     get_app_error,
     has_active_filters,
     list_app_errors_by_ids,
@@ -91,7 +91,7 @@ class AppErrorViewSet(viewsets.GenericViewSet):
         filterset = backend.valid_filterset(request, self.get_queryset(), self)
         errors = backend.list_app_errors(request, filterset)
         page = self.paginator.paginate_app_errors(
-            errors, request, counter=lambda cap: count_listed_app_errors(filterset, cap=cap)
+            errors, request, counter=lambda cap: count_filtered_app_errors(filterset, cap=cap)
         )
         return self.get_paginated_response(AppErrorSerializer(page, many=True).data)
 
