@@ -29,6 +29,10 @@ class CountTable:
     def key(self) -> str:
         return f"({self.period}, app, severity, resolved)"
 
+    @property
+    def sharded_key(self) -> str:
+        return f"({self.period}, app, severity, resolved, shard)"
+
 
 HOURLY = CountTable(
     name="hourly",
@@ -44,9 +48,23 @@ DAILY = CountTable(
 )
 
 
-def sqlite_triggers(counts: CountTable) -> list[str]:
-    """Add one on insert, remove one on delete, move one when an update changes the key."""
+def sqlite_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
+    """Add one on insert, remove one on delete, move one when an update changes the key.
+
+    With ``shard`` (an SQL expression, migration 0010) each key has a row per shard and the
+    writer adds and removes in its own shard: a shard's total may go negative, the sum over
+    the shards stays exact."""
     new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
+    if shard is not None:
+        add, remove = (
+            f"""
+    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
+    VALUES ({period}, coalesce({row}.app, ''), {row}.severity, {row}.resolved, {shard}, {step})
+    ON CONFLICT {counts.sharded_key} DO UPDATE SET total = total + {step};
+"""
+            for period, row, step in ((new_period, "NEW", 1), (old_period, "OLD", -1))
+        )
+        return _sqlite_create_triggers(counts, add, remove)
     add = f"""
     INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, total)
     VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, 1)
@@ -57,6 +75,10 @@ def sqlite_triggers(counts: CountTable) -> list[str]:
     WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
       AND severity = OLD.severity AND resolved = OLD.resolved;
 """
+    return _sqlite_create_triggers(counts, add, remove)
+
+
+def _sqlite_create_triggers(counts: CountTable, add: str, remove: str) -> list[str]:
     prefix = f"CREATE TRIGGER {counts.table}"
     return [
         f"{prefix}_insert AFTER INSERT ON errors_apperror BEGIN {add} END",
@@ -75,11 +97,34 @@ def sqlite_drop_triggers(counts: CountTable) -> list[str]:
     ]
 
 
-def postgresql_triggers(counts: CountTable) -> list[str]:
-    """One function for every event; a TRUNCATE of the errors empties the totals too."""
+def postgresql_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
+    """One function for every event; a TRUNCATE of the errors empties the totals too.
+
+    With ``shard`` (an SQL expression, migration 0010) concurrent writers add to different
+    rows of a key instead of queueing on one row's lock until they commit; removals go to
+    the writer's own shard too, so only the sum over the shards is meaningful."""
     old_period = counts.postgresql_period.format(row="OLD")
     new_period = counts.postgresql_period.format(row="NEW")
     function = f"{counts.table}_write()"
+    if shard is not None:
+        remove, add = (
+            f"""INSERT INTO {counts.table} AS counts
+                ({counts.period}, app, severity, resolved, shard, total)
+            VALUES ({period}, coalesce({row}.app, ''),
+                    {row}.severity, {row}.resolved, {shard}, {step})
+            ON CONFLICT {counts.sharded_key} DO UPDATE SET total = counts.total + {step};"""
+            for period, row, step in ((old_period, "OLD", -1), (new_period, "NEW", 1))
+        )
+    else:
+        remove = f"""UPDATE {counts.table} SET total = total - 1
+            WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
+              AND severity = OLD.severity AND resolved = OLD.resolved;"""
+        add = f"INSERT INTO {counts.table} AS counts " + (
+            f"""({counts.period}, app, severity, resolved, total)
+            VALUES ({new_period}, coalesce(NEW.app, ''),
+                    NEW.severity, NEW.resolved, 1)
+            ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + 1;"""
+        )
     return [
         f"""CREATE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -89,15 +134,10 @@ def postgresql_triggers(counts: CountTable) -> list[str]:
             RETURN NULL;
         END IF;
         IF TG_OP IN ('DELETE', 'UPDATE') THEN
-            UPDATE {counts.table} SET total = total - 1
-            WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
-              AND severity = OLD.severity AND resolved = OLD.resolved;
+            {remove}
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            INSERT INTO {counts.table} AS counts ({counts.period}, app, severity, resolved, total)
-            VALUES ({new_period}, coalesce(NEW.app, ''),
-                    NEW.severity, NEW.resolved, 1)
-            ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + 1;
+            {add}
         END IF;
         RETURN NULL;
     END $$""",
