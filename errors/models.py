@@ -34,15 +34,17 @@ class AppError(models.Model):
     """One failure an application caught, with where it happened and what it was doing."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    # No single-column indexes: apperror_time_id, apperror_job_time and apperror_user_time
+    # start with these columns and serve the same lookups (migration 0010).
+    timestamp = models.DateTimeField(default=timezone.now)
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
     app = models.CharField(max_length=100, null=True, blank=True)
     file = models.CharField(max_length=255, null=True, blank=True)
     function = models.CharField(max_length=255, null=True, blank=True)
     severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.ERROR)
-    job_id = models.UUIDField(null=True, blank=True, db_index=True)
-    user_id = models.UUIDField(null=True, blank=True, db_index=True)
+    job_id = models.UUIDField(null=True, blank=True)
+    user_id = models.UUIDField(null=True, blank=True)
     resolved = models.BooleanField(default=False)
     # Errors may live in their own database, so no FK constraint and no cascade query from
     # Staff's side; errors.signals clears the link when a staff member is deleted (SET_NULL).
@@ -130,11 +132,20 @@ class AppErrorCount(models.Model):
     """How many errors of one app and severity, resolved or not, were recorded in one
     period (the subclass's key column). Database triggers (errors/count_triggers.py) keep it
     exact on every insert, update and delete of an error. An error without an app counts
-    under ``""``."""
+    under ``""``.
+
+    A key has a row per ``shard`` (migration 0010): on PostgreSQL each connection writes to
+    its own (its backend pid modulo SHARDS), so concurrent writers do not queue on one row's
+    lock until commit; SQLite has one writer at a time and always writes shard 0. A removal
+    subtracts in the writer's shard, so a shard's total may be negative: read the SUM over
+    the shards, never one row."""
+
+    SHARDS = 8
 
     app = models.CharField(max_length=100, blank=True, default="")
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     resolved = models.BooleanField()
+    shard = models.PositiveSmallIntegerField(default=0)
     total = models.IntegerField(default=0)
 
     class Meta:
@@ -151,7 +162,8 @@ class AppErrorHourlyCount(AppErrorCount):
         db_table = "errors_apperror_hourly"
         constraints = [
             models.UniqueConstraint(
-                fields=["hour", "app", "severity", "resolved"], name="apperror_hourly_key"
+                fields=["hour", "app", "severity", "resolved", "shard"],
+                name="apperror_hourly_key",
             )
         ]
 
@@ -169,7 +181,8 @@ class AppErrorDailyCount(AppErrorCount):
         db_table = "errors_apperror_daily"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "app", "severity", "resolved"], name="apperror_daily_key"
+                fields=["day", "app", "severity", "resolved", "shard"],
+                name="apperror_daily_key",
             )
         ]
 

@@ -5,11 +5,18 @@ import datetime
 import hashlib
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from errors import count_triggers, selectors
-from errors.hourly_counts import count_from_hourly_totals
-from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount, Severity
+from errors.hourly_counts import count_from_daily_totals, count_from_hourly_totals
+from errors.models import (
+    AppError,
+    AppErrorCount,
+    AppErrorDailyCount,
+    AppErrorHourlyCount,
+    Severity,
+)
 from errors.services import resolve_app_errors
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -126,6 +133,36 @@ def test_chart_is_exact_in_a_time_zone_away_from_utc(errors_over_days, zone):
 def test_app_names_come_from_the_totals_and_drop_apps_with_no_errors_left(errors_over_days):
     assert selectors.list_app_names() == ["jobs", "reports", "xero"]
     AppError.objects.filter(app="reports").delete()
+    assert selectors.list_app_names() == ["jobs", "xero"]
+
+
+def own_shard() -> int:
+    """The shard this test's errors connection writes its totals to."""
+    connection = connections["errors"]
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_backend_pid() % {AppErrorCount.SHARDS}")
+        return cursor.fetchone()[0]
+
+
+def test_totals_written_by_other_connections_still_sum_exactly(errors_over_days, staff):
+    """Rows another writer added sit in its shard; this connection's resolves, edits and
+    deletes subtract in its own, driving some of its totals negative: the sums stay exact."""
+    other = (own_shard() + 1) % AppErrorCount.SHARDS
+    for totals in (AppErrorHourlyCount, AppErrorDailyCount):
+        totals.objects.update(shard=other)
+    AppError.objects.create(message="late", app="xero", timestamp=NOW - datetime.timedelta(days=2))
+    resolve_app_errors(errors=AppError.objects.filter(app="xero"), by=staff)
+    AppError.objects.filter(app="jobs", severity=Severity.WARNING).update(severity=Severity.DEBUG)
+    AppError.objects.filter(app="reports").delete()
+    assert AppErrorHourlyCount.objects.filter(total__lt=0).exists()
+    for params in ({}, {"range": "90d"}, {"resolved": "true"}, {"app": "xero"}, {"severity": "10"}):
+        assert counted_from_hourly_totals(params) == counted_from_errors(params)
+    for totals in (AppErrorHourlyCount, AppErrorDailyCount):
+        assert sum(totals.objects.values_list("total", flat=True)) == AppError.objects.count()
+    for data in ({}, {"app": "xero", "resolved": True}, {"severity": 10}):
+        assert count_from_daily_totals(data) == AppError.objects.filter(**data).count()
     assert selectors.list_app_names() == ["jobs", "xero"]
 
 
