@@ -164,13 +164,3 @@ def postgresql_drop_triggers(counts: CountTable) -> list[str]:
         ),
         f"DROP FUNCTION IF EXISTS {counts.table}_write()",
     ]
-
-
-def run(statements_by_vendor: dict[str, list[str]]):
-    """A RunPython operation executing the statements for the migrating database's vendor."""
-
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return operation

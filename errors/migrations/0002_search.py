@@ -12,6 +12,8 @@ punctuation the same way, so a search finds the same rows on either backend.
 import django.contrib.postgres.search
 from django.db import migrations, models
 
+from errors.vendor_sql import run
+
 SQLITE_CONTEXT_TEXT = """(
     SELECT group_concat(value, ' ') FROM json_tree({row}.data)
     WHERE type IN ('text', 'integer', 'real')
@@ -111,14 +113,6 @@ POSTGRESQL_BACKWARD = [
     "DROP FUNCTION IF EXISTS errors_search_document(text, jsonb)",
     "DROP FUNCTION IF EXISTS errors_search_words(text)",
 ]
-
-
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return operation
 
 
 class Migration(migrations.Migration):

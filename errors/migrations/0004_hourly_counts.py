@@ -13,10 +13,10 @@ from errors.count_triggers import (
     HOURLY,
     postgresql_drop_triggers,
     postgresql_triggers,
-    run,
     sqlite_drop_triggers,
     sqlite_triggers,
 )
+from errors.vendor_sql import run
 
 SQLITE_FORWARD = [
     *sqlite_triggers(HOURLY),

@@ -14,19 +14,13 @@ table is indexed.
 
 from django.db import migrations
 
+from errors.vendor_sql import run
+
 POSTGRESQL_FORWARD = [
     """CREATE INDEX CONCURRENTLY IF NOT EXISTS apperror_related
         ON errors_apperror (function, app, (data -> 'exception_type'), "timestamp", id)""",
 ]
 POSTGRESQL_BACKWARD = ["DROP INDEX CONCURRENTLY IF EXISTS apperror_related"]
-
-
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return operation
 
 
 class Migration(migrations.Migration):

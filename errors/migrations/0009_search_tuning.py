@@ -12,6 +12,8 @@ SQLite needs nothing: FTS5 reads prefixes from its own term index.
 
 from django.db import migrations
 
+from errors.vendor_sql import run
+
 POSTGRESQL_FORWARD = [
     # "C" collation: a prefix is a range of the primary key's btree (LIKE 'dupl%').
     """CREATE TABLE errors_apperror_search_word (word text COLLATE "C" PRIMARY KEY)""",
@@ -38,16 +40,11 @@ POSTGRESQL_BACKWARD = [
 ]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
-
-    return operation
-
-
 class Migration(migrations.Migration):
-    dependencies = [("errors", "0008_write_tuning")]
+    dependencies = [("errors", "0007_list_tuning")]
 
-    operations = [migrations.RunPython(run(POSTGRESQL_FORWARD), run(POSTGRESQL_BACKWARD))]
+    operations = [
+        migrations.RunPython(
+            run({"postgresql": POSTGRESQL_FORWARD}), run({"postgresql": POSTGRESQL_BACKWARD})
+        )
+    ]

@@ -20,10 +20,10 @@ from errors.count_triggers import (
     HOURLY,
     postgresql_drop_triggers,
     postgresql_triggers,
-    run,
     sqlite_drop_triggers,
     sqlite_triggers,
 )
+from errors.vendor_sql import run
 
 TABLES = (HOURLY, DAILY)
 SHARD = {"sqlite": "0", "postgresql": "pg_backend_pid() % 8"}  # AppErrorCount.SHARDS
