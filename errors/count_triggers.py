@@ -51,19 +51,22 @@ DAILY = CountTable(
 def sqlite_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
     """Add one on insert, remove one on delete, move one when an update changes the key.
 
-    With ``shard`` (an SQL expression, migration 0010) each key has a row per shard and the
-    writer adds and removes in its own shard: a shard's total may go negative, the sum over
-    the shards stays exact."""
+    With ``shard`` (a constant, migration 0010) the key has a shard column too. SQLite has one
+    writer at a time, so it keeps a single shard, and a removal updates the row an insert
+    made, as the unsharded triggers do: deleting every table's rows (as a test database's
+    flush does) never leaves negative totals behind."""
     new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
     if shard is not None:
-        add, remove = (
-            f"""
+        add = f"""
     INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
-    VALUES ({period}, coalesce({row}.app, ''), {row}.severity, {row}.resolved, {shard}, {step})
-    ON CONFLICT {counts.sharded_key} DO UPDATE SET total = total + {step};
+    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, {shard}, 1)
+    ON CONFLICT {counts.sharded_key} DO UPDATE SET total = total + 1;
 """
-            for period, row, step in ((new_period, "NEW", 1), (old_period, "OLD", -1))
-        )
+        remove = f"""
+    UPDATE {counts.table} SET total = total - 1
+    WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
+      AND severity = OLD.severity AND resolved = OLD.resolved AND shard = {shard};
+"""
         return _sqlite_create_triggers(counts, add, remove)
     add = f"""
     INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, total)
