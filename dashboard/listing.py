@@ -17,7 +17,6 @@ from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
 from dashboard.forms import PageForm
 from dashboard.tables import (
-    COUNT_CAP,
     PER_PAGE_CHOICES,
     AppErrorTable,
     CappedPaginator,
@@ -25,6 +24,7 @@ from dashboard.tables import (
     query_with,
     sort_links,
 )
+from errors.counting import COUNT_CAP
 from errors.filters import QUICK_RANGE_CHOICES
 from errors.models import Severity
 from errors.selectors import (

@@ -17,6 +17,8 @@ from django.db import connections
 from django.db.models import BooleanField, IntegerField, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 
+from errors.counting import COUNT_CAP
+
 # Letters and digits, as FTS5's unicode61 tokenizer and PostgreSQL's parser (after the
 # index replaced punctuation by spaces) both read them.
 WORD = re.compile(r"[^\W_]+")
@@ -27,7 +29,7 @@ FTS_TABLE = "errors_apperror_fts"
 # An index entry walked costs about 1/50 of a row fetched by rowid (measured at 1M rows).
 ROWID_LOOKUP_COST = 50
 PLAN_COUNT_CAP = 50_000
-BROAD_PG_SEARCH = 10_000  # the API's count cap: a narrow search's count comes free
+BROAD_PG_SEARCH = COUNT_CAP  # the lists' count cap: a narrow search's count comes free
 MAX_PREFIX_WORDS = 32
 SURELY_BROAD_PG_SEARCH = BROAD_PG_SEARCH
 RANK_WINDOW = 200
@@ -77,12 +79,17 @@ def count_fts_matches(alias: str, match: str, *, cap: int) -> int:
 
 
 def count_fts_rows(alias: str) -> int:
-    """How many rows the FTS5 index holds, from the totals FTS5 keeps for its bm25 (the
-    "averages" record), without counting them."""
+    """How many rows the FTS5 index holds, without counting them."""
+    return fts_totals(alias)[0]
+
+
+def fts_totals(alias: str) -> list[int]:
+    """The totals FTS5 keeps for its bm25 (the "averages" record): the number of rows, then
+    the number of tokens in each column; zeros while the index is empty."""
     with connections[alias].cursor() as cursor:
         cursor.execute(f"SELECT block FROM {FTS_TABLE}_data WHERE id = 1")
         row = cursor.fetchone()
-    return _varints(bytes(row[0]))[0] if row and row[0] else 0
+    return _varints(bytes(row[0])) if row and row[0] else [0, 0, 0, 0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,10 +274,8 @@ def count_search_matches(searched: QuerySet, text: str, *, cap: int) -> tuple[in
         )
         params = [to_tsquery(expanded), cap + 1]
     elif vendor == "sqlite":
-        sql = (
-            f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)"
-        )
-        params = [to_fts5_query(terms), cap + 1]
+        total = count_fts_matches(alias, to_fts5_query(terms), cap=cap + 1)
+        return min(total, cap), total <= cap
     else:
         total = searched.order_by().values("pk")[: cap + 1].count()
         return min(total, cap), total <= cap
@@ -338,9 +343,8 @@ def _bm25_scores(alias: str, terms: list[SearchTerm], rowids: Sequence[int]) -> 
     if not rowids or not terms:
         return {}
     placeholders = ", ".join(["%s"] * len(rowids))
+    total_rows, *column_tokens = fts_totals(alias)
     with connections[alias].cursor() as cursor:
-        cursor.execute(f"SELECT block FROM {FTS_TABLE}_data WHERE id = 1")
-        total_rows, *column_tokens = _varints(bytes(cursor.fetchone()[0]))
         idfs = []
         for term in terms:
             cursor.execute(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from errors.counting import COUNT_CAP
 from errors.filters import QUICK_RANGES, AppErrorFilterSet
 from errors.hourly_counts import (
     count_from_daily_totals,
@@ -58,10 +59,10 @@ def list_app_errors(filterset: AppErrorFilterSet) -> QuerySet:
     return queryset.order_by(*ordering).prefetch_related("resolved_by")
 
 
-def count_app_errors(queryset: QuerySet, *, cap: int = 100_000) -> tuple[int, bool]:
+def count_app_errors(queryset: QuerySet, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows ``queryset`` holds, counting at most ``cap`` + 1 of them; and whether
     that count is exact. An exact COUNT(*) over millions of rows reads them all, which a list
-    page cannot wait for: past the cap the page says "100,000+", truthfully.
+    page cannot wait for: past the cap the page says "10,000+", truthfully.
 
     The count runs over a LIMITed subquery of ids, so the database stops after cap + 1 rows."""
     # SELECT COUNT(*) FROM (SELECT id ... LIMIT cap + 1): read from the filter's index alone.
@@ -73,7 +74,7 @@ def count_app_errors(queryset: QuerySet, *, cap: int = 100_000) -> tuple[int, bo
 
 
 def count_filtered_app_errors(
-    filterset: AppErrorFilterSet, *, resolved: bool | None = None, cap: int = 100_000
+    filterset: AppErrorFilterSet, *, resolved: bool | None = None, cap: int = COUNT_CAP
 ) -> tuple[int, bool]:
     """How many errors a valid filterset matches (only the resolved or unresolved ones when
     ``resolved`` is given), and whether the count is exact: the one count the list page and

@@ -16,11 +16,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from errors.counting import COUNT_CAP
 from errors.selectors import count_app_errors, slice_app_errors
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-COUNT_CAP = 10_000
 
 # How many rows a list holds, counting at most ``cap`` + 1: (count, whether it is exact).
 Counter = Callable[[int], tuple[int, bool]]
