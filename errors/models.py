@@ -136,9 +136,9 @@ class AppErrorCount(models.Model):
 
     A key has a row per ``shard`` (migration 0010): on PostgreSQL each connection writes to
     its own (its backend pid modulo SHARDS), so concurrent writers do not queue on one row's
-    lock until commit; SQLite has one writer at a time and always writes shard 0. A removal
-    subtracts in the writer's shard, so a shard's total may be negative: read the SUM over
-    the shards, never one row."""
+    lock until commit; SQLite has one writer at a time and always writes shard 0. On
+    PostgreSQL a removal subtracts in the writer's shard, so a shard's total may be
+    negative: read the SUM over the shards, never one row."""
 
     SHARDS = 8
 
