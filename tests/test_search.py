@@ -347,3 +347,36 @@ def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
     monkeypatch.setattr(errors.search, "MAX_PREFIX_WORDS", 1)  # too many words: kept a prefix
     assert to_tsquery(expand_prefixes(alias, parse_search("dupl*"))) == "('dupl':*)"
     assert found("dupl*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
+
+
+def test_postgresql_document_function_computes_the_shared_expression():
+    """Migration 0011 replaced the SQL function with PL/pgSQL: the document must not change."""
+    import json
+
+    from errors.search_document import DOCUMENT_EXPRESSION
+
+    connection = connections[errors_alias()]
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's FTS5 table is filled by its own trigger")
+    cases = [
+        ("Invoice 42 rejected: totals do not match", {"exception_type": "builtins.ValueError"}),
+        ("a/b.py failed", {"job": {"number": 7, "tags": ["urgent", "x.y"]}, "trace": "hidden"}),
+        ("", ["a list", 3, {"nested": "value"}]),
+        ("<b>html</b> & ünïcode", {"stack": "hidden", "exception_type": None, "ok": True}),
+    ]
+    with connection.cursor() as cursor:
+        for message, data in cases:
+            params = {"message": message, "data": json.dumps(data)}
+            cursor.execute(
+                "SELECT errors_search_document(%(message)s, %(data)s::jsonb)::text, "
+                f"(SELECT {DOCUMENT_EXPRESSION} FROM (SELECT %(message)s::text AS message, "
+                "%(data)s::jsonb AS data) AS row)::text",
+                params,
+            )
+            stored, expected = cursor.fetchone()
+            assert stored == expected and (stored != "" or message == "")
+        cursor.execute(
+            "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+            "WHERE p.proname = 'errors_search_document'"
+        )
+        assert cursor.fetchall() == [("plpgsql",)]

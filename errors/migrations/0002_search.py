@@ -12,6 +12,7 @@ punctuation the same way, so a search finds the same rows on either backend.
 import django.contrib.postgres.search
 from django.db import migrations, models
 
+from errors.search_document import sql_function
 from errors.vendor_sql import run
 
 SQLITE_CONTEXT_TEXT = """(
@@ -57,19 +58,7 @@ POSTGRESQL_FORWARD = [
     """CREATE FUNCTION errors_search_words(text) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
         AS $$ SELECT regexp_replace(coalesce($1, ''), '[[:punct:]]+', ' ', 'g') $$""",
-    """CREATE FUNCTION errors_search_document(message text, data jsonb) RETURNS tsvector
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT setweight(to_tsvector('simple', errors_search_words(message)), 'A')
-            || setweight(to_tsvector('simple', errors_search_words(data ->> 'exception_type')), 'A')
-            || setweight(to_tsvector('simple', errors_search_words((
-                SELECT string_agg(value #>> '{}', ' ')
-                FROM jsonb_path_query(
-                    CASE WHEN jsonb_typeof(data) = 'object'
-                         THEN data - 'trace' - 'stack' - 'exception_type' ELSE data END,
-                    'strict $.** ? (@.type() == "string" || @.type() == "number")'
-                ) AS value
-            ))), 'B')
-    $$""",
+    sql_function(),
     """CREATE TABLE errors_apperror_search (
         error_id uuid PRIMARY KEY,
         document tsvector NOT NULL
