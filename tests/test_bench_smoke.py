@@ -82,6 +82,29 @@ def test_benchmarks_file_keeps_sections_written_by_hand(tmp_path: Path):
     assert path.read_text() == f"# Benchmarks\n\n{START}\nnew\n{END}\n\n## Search\n\nkept\n"
 
 
+def test_concurrent_writes_section_states_the_target_from_its_figures(tmp_path: Path):
+    from bench import concurrency_bench
+
+    def result(vendor: str, rates: tuple[float, ...], refused: int = 0) -> dict:
+        runs = [{"per_second": rate, "refused": refused} for rate in rates]
+        return {"vendor": vendor, "runs": runs, "cpus": 2}
+
+    met = concurrency_bench.render_section(
+        [result("sqlite", (2500, 2100, 1900)), result("postgresql", (1500, 2000, 1800))]
+    )
+    assert "| 4 | 2,000/s ✓ | 2,100/s ✓ |" in met
+    assert "met on every database measured" in met and "none were" in met
+    missed = concurrency_bench.render_section(
+        [result("sqlite", (2500, 2100, 1900)), result("postgresql", (1500, 1999, 1800), 3)]
+    )
+    assert "| 4 | 1,999/s ✗, 3 refused | 2,100/s ✓ |" in missed
+    assert "not met on postgresql." in missed and "9 were" in missed
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# B\n\n## Concurrent writes\n\nold\n\n## Where the write time goes\n\nkept\n")
+    concurrency_bench.update_benchmarks_file(path, met)
+    assert path.read_text() == f"# B\n\n{met}\n## Where the write time goes\n\nkept\n"
+
+
 def test_bench_database_is_never_the_developers():
     url = "postgres://postgres@127.0.0.1:5432/app_errors"
     assert bench_database_url(url) == "postgres://postgres@127.0.0.1:5432/app_errors_bench"
