@@ -24,7 +24,7 @@ from dashboard.tables import (
     query_with,
     sort_links,
 )
-from errors.counting import COUNT_CAP
+from errors import counting
 from errors.filters import QUICK_RANGE_CHOICES
 from errors.models import Severity
 from errors.selectors import (
@@ -195,19 +195,18 @@ class ErrorListing:
     # The summary above the table.
     @cached_property
     def total(self) -> tuple[int, bool]:
-        """How many errors match, and whether exactly. A capped count still reaches one page
-        past the requested one, so every page a pager link leads to is there, and has its
-        own link onwards."""
+        """How many errors match, and whether exactly: every page a pager link leads to is
+        counted, and has its own link onwards."""
         if not self.is_valid:
             return 0, True
-        cap = max(COUNT_CAP, (self.page_number + 1) * self.per_page)
+        cap = counting.count_cap_for_page(self.page_number, self.per_page)
         return count_filtered_app_errors(self.filterset, cap=cap)
 
     @cached_property
     def unresolved(self) -> tuple[int, bool]:
         if not self.is_valid:
             return 0, True
-        return count_filtered_app_errors(self.filterset, resolved=False, cap=COUNT_CAP)
+        return count_filtered_app_errors(self.filterset, resolved=False, cap=counting.COUNT_CAP)
 
     @cached_property
     def charts(self) -> dict[str, Any] | None:

@@ -7,3 +7,9 @@ the daily totals answer are counted exactly whatever their size
 """
 
 COUNT_CAP = 10_000
+
+
+def count_cap_for_page(page_number: int, per_page: int) -> int:
+    """How far to count for page ``page_number`` (from 1) of a list: the cap, or one page
+    past the asked one when it lies deeper, so that page and its link onwards both exist."""
+    return max(COUNT_CAP, (max(page_number, 0) + 1) * per_page)

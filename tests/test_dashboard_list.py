@@ -132,10 +132,10 @@ def many_errors(count: int) -> None:
 
 
 def test_capped_total_is_shown_with_a_plus(staff_client, monkeypatch):
-    from dashboard import listing
+    from errors import counting
 
     many_errors(60)
-    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    monkeypatch.setattr(counting, "COUNT_CAP", 2)
     # A function filter is counted among the errors (the daily totals have no function);
     # the count reaches one page past the one shown.
     params = {"function": "sync_contacts", "per_page": "25"}
@@ -150,13 +150,13 @@ def test_capped_total_is_shown_with_a_plus(staff_client, monkeypatch):
 
 
 def test_totals_answer_counts_exactly_past_the_cap(staff_client, staff, monkeypatch):
-    from dashboard import listing
+    from errors import counting
 
     for hour in range(3):
         record(f"f{hour}", age_hours=hour + 1, severity="warning" if hour else "error")
     error = record("old", age_hours=24 * 40, app="billing")
     staff_client.post(reverse("error_resolve", args=[error.pk]))
-    monkeypatch.setattr(listing, "COUNT_CAP", 1)
+    monkeypatch.setattr(counting, "COUNT_CAP", 1)
     html = staff_client.get(LIST).content.decode()
     assert 'data-total="4">4</strong>' in html
     assert 'data-unresolved="3">3</strong>' in html

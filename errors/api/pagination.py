@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from errors.counting import COUNT_CAP
+from errors.counting import COUNT_CAP, count_cap_for_page
 from errors.selectors import count_app_errors, slice_app_errors
 
 DEFAULT_PAGE_SIZE = 50
@@ -77,8 +77,8 @@ class AppErrorPagination(PageNumberPagination):
         in the search index, errors.selectors.count_filtered_app_errors)."""
         page_size = self.get_page_size(request)
         raw_number = request.query_params.get(self.page_query_param, "")
-        deepest = int(raw_number) * page_size if raw_number.isdigit() else 0
-        self.rows = TwoStepRows(rows, counter=counter, cap=max(COUNT_CAP, deepest))
+        asked = int(raw_number) if raw_number.isdigit() else 1
+        self.rows = TwoStepRows(rows, counter=counter, cap=count_cap_for_page(asked, page_size))
         paginator = self.django_paginator_class(self.rows, page_size)
         page_number = self.get_page_number(request, paginator)
         try:
@@ -107,7 +107,8 @@ class AppErrorPagination(PageNumberPagination):
         properties["count"]["description"] = (
             "How many errors match: exact from the daily totals for a filter on app, severity "
             f"and resolved state alone, else counted up to {COUNT_CAP:,} (or to the end of the "
-            "page asked for, if deeper); when more match, the cap, and `count_is_exact` is false."
+            "page after the one asked for, if deeper); when more match, the cap, and "
+            "`count_is_exact` is false."
         )
         properties["count_is_exact"] = {
             "type": "boolean",
