@@ -3,7 +3,7 @@ that asks for page 9 of 3, or 500 rows a page, made a mistake it can fix, not a 
 something missing (DRF's default is a 404 and a silent clamp).
 
 The count is exact from the daily totals where they answer the filter, else up to COUNT_CAP
-rows (or the end of the page asked for, if deeper); past it the answer says
+rows (or the end of the page after the one asked for, if deeper); past it the answer says
 ``"count_is_exact": false`` and ``count`` is the cap. Counting every one of a search's
 100,000 matches costs more than finding the page, and no one pages that far.
 """
