@@ -13,6 +13,7 @@ from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
 RESOLVE_PERMISSION = "errors.change_apperror"
+REPLAY_PERMISSION = "errors.add_apperror"  # storing spooled errors adds rows
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,3 +39,8 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def require_resolve_permission(request: HttpRequest) -> None:
     if not request.user.has_perm(RESOLVE_PERMISSION):
         raise PermissionDenied("You may not resolve errors.")
+
+
+def require_replay_permission(request: HttpRequest) -> None:
+    if not request.user.has_perm(REPLAY_PERMISSION):
+        raise PermissionDenied("You may not store spooled errors.")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", views.error_list, name="error_list"),
     path("errors/bulk-resolve/", views.bulk_resolve, name="error_bulk_resolve"),
+    path("errors/spool/replay/", views.replay_error_spool, name="error_spool_replay"),
     path("errors/<uuid:error_id>/", views.error_detail, name="error_detail"),
     path("errors/<uuid:error_id>/resolve/", views.resolve_error, name="error_resolve"),
     path("errors/<uuid:error_id>/unresolve/", views.unresolve_error, name="error_unresolve"),

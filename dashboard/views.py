@@ -1,9 +1,11 @@
-"""The staff dashboard: the error list, one error, and resolving. Thin: parse the request,
-call a selector or service, render the page or the partial htmx asked for."""
+"""The staff dashboard: the error list, one error, resolving, and storing spooled errors.
+Thin: parse the request, call a selector or service, render the page or the partial htmx
+asked for."""
 
 import json
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,7 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from dashboard.access import RESOLVE_PERMISSION, require_resolve_permission, staff_required
+from dashboard.access import (
+    RESOLVE_PERMISSION,
+    require_replay_permission,
+    require_resolve_permission,
+    staff_required,
+)
 from dashboard.forms import BulkResolveForm
 from dashboard.listing import ErrorListing
 from dashboard.tables import AppErrorTable, StatusCell, query_with
@@ -26,6 +33,7 @@ from errors.selectors import (
     list_related_app_errors,
 )
 from errors.services import resolve_app_error, resolve_app_errors, unresolve_app_error
+from errors.spool import replay_spool
 
 LIST_TEMPLATE = "dashboard/error_list.html"
 # The element an htmx request targets -> the partial that answers it.
@@ -155,6 +163,23 @@ def bulk_resolve(request: HttpRequest) -> HttpResponse:
         response = render_results(request, listing, message=message)
         return trigger_client_event(response, ERRORS_CHANGED)
     return redirect(reverse("error_list") + listing.query)
+
+
+@require_POST
+@staff_required
+def replay_error_spool(request: HttpRequest) -> HttpResponse:
+    """Store the errors waiting in the outage spool, from the dashboard's banner: what the
+    ``replay_error_spool`` command does, for staff without a shell on the server. htmx gets
+    the banner back (what was stored, what still waits) and the summary refreshes."""
+    require_replay_permission(request)
+    summary = f"{replay_spool().summary()}."
+    if request.htmx:
+        response = TemplateResponse(
+            request, "errors/spool_banner.html", {"spool_replay_message": summary}
+        )
+        return trigger_client_event(response, ERRORS_CHANGED)
+    messages.success(request, summary)
+    return redirect(safe_next(request, reverse("error_list")))
 
 
 def render_results(

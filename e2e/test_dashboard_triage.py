@@ -1,5 +1,6 @@
 """A staff member triages errors on the dashboard in Chromium: filters, shares the URL, sorts,
-pages, resolves inline and in bulk, reads the charts; hostile text stays text."""
+pages, resolves inline and in bulk, stores spooled errors, reads the charts; hostile text
+stays text."""
 
 import json
 import re
@@ -139,6 +140,28 @@ def test_resolve_and_unresolve_inline_without_a_page_load(page, live_server, sta
     assert page.evaluate("window.stillThisPage") is True
     first.refresh_from_db()
     assert not first.resolved and first.resolved_by_id is None
+
+
+def test_errors_spooled_during_an_outage_are_stored_from_the_banner(
+    page, live_server, staff_member, isolated_error_spool
+):
+    from errors.spool import append_to_spool
+
+    record("stored at the time", age_hours=1)
+    append_to_spool(AppError(message="spooled while the database was away", data={}))
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/")
+    page.evaluate("window.stillThisPage = true")
+    expect(page.locator("#unresolved-count")).to_have_text("1")
+    banner = page.locator("#spool-banner")
+    expect(banner).to_contain_text("1 error could not be written to the database")
+
+    banner.get_by_role("button", name="Store it now").click()
+    expect(banner).to_contain_text("Stored 1 error(s); 0 were already stored; 0 line(s) kept.")
+    expect(banner).not_to_contain_text("waiting in the spool")
+    expect(page.locator("#unresolved-count")).to_have_text("2")  # HX-Trigger refreshed it
+    assert page.evaluate("window.stillThisPage") is True
+    assert AppError.objects.filter(message="spooled while the database was away").exists()
 
 
 def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member):

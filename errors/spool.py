@@ -152,6 +152,16 @@ class ReplayResult:
     unreadable: int = 0
     failed: int = 0
 
+    def summary(self) -> str:
+        """What the replay did, in the words the command and the dashboard both show."""
+        text = (
+            f"Stored {self.stored} error(s); {self.already_stored} were already stored; "
+            f"{self.kept} line(s) kept"
+        )
+        if self.kept:
+            text += f" ({self.failed} failed, {self.unreadable} unreadable)"
+        return text
+
 
 def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
     """Insert the spooled errors and remove the stored ones from the spool.

@@ -202,6 +202,64 @@ def test_banner_count_follows_the_file_as_it_grows(staff_client, isolated_error_
     assert "2 errors could not be written" in staff_client.get("/").content.decode()
 
 
+REPLAY_URL = "/errors/spool/replay/"
+
+
+def test_staff_store_the_spooled_errors_from_the_banner(staff_client, isolated_error_spool):
+    append_to_spool(AppError(message="first", data={}))
+    append_to_spool(AppError(message="second", data={}))
+    page = staff_client.get("/").content.decode()
+    assert f'hx-post="{REPLAY_URL}"' in page and "Store them now" in page
+
+    response = staff_client.post(REPLAY_URL, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    banner = response.content.decode()
+    assert "Stored 2 error(s); 0 were already stored; 0 line(s) kept." in banner
+    assert 'role="status"' in banner and "waiting in the spool" not in banner
+    assert "errors-changed" in json.loads(response.headers["HX-Trigger"])  # summary recounts
+    assert sorted(AppError.objects.values_list("message", flat=True)) == ["first", "second"]
+    assert count_pending(isolated_error_spool) == 0
+    assert "waiting in the spool" not in staff_client.get("/").content.decode()
+
+
+def test_without_javascript_the_replay_returns_to_the_page_with_what_it_did(
+    staff_client, isolated_error_spool
+):
+    append_to_spool(AppError(message="only one", data={}))
+    response = staff_client.post(REPLAY_URL, {"next": "/?app=xero"})
+    assert response.status_code == 302 and response.url == "/?app=xero"
+    page = staff_client.get(response.url).content.decode()
+    assert "Stored 1 error(s); 0 were already stored; 0 line(s) kept." in page
+    assert "waiting in the spool" not in page
+    assert AppError.objects.get().message == "only one"
+    outside = staff_client.post(REPLAY_URL, {"next": "https://elsewhere.example/"})
+    assert outside.url == "/"
+
+
+def test_an_unreadable_line_stays_in_the_banner(staff_client, isolated_error_spool):
+    append_to_spool(AppError(message="stored", data={}))
+    isolated_error_spool.write_text(isolated_error_spool.read_text() + "not json\n")
+    banner = staff_client.post(REPLAY_URL, HTTP_HX_REQUEST="true").content.decode()
+    assert "Stored 1 error(s); 0 were already stored; 1 line(s) kept (0 failed, 1 unreadable)" in (
+        banner
+    )
+    assert "1 error could not be written" in banner and 'role="alert"' in banner
+
+
+def test_only_staff_allowed_to_add_errors_may_replay(client, staff, isolated_error_spool):
+    from django.contrib.auth.models import Permission
+
+    append_to_spool(AppError(message="waiting", data={}))
+    assert client.post(REPLAY_URL).status_code == 302  # to the login page
+    staff.user_permissions.remove(Permission.objects.get(codename="add_apperror"))
+    client.force_login(staff)
+    page = client.get("/").content.decode()
+    assert "1 error could not be written" in page and REPLAY_URL not in page
+    assert client.post(REPLAY_URL).status_code == 403
+    assert client.get(REPLAY_URL).status_code == 405
+    assert count_pending(isolated_error_spool) == 1 and not AppError.objects.exists()
+
+
 def call_command_output(name: str) -> str:
     import io
 

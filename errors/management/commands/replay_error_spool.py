@@ -21,9 +21,4 @@ class Command(BaseCommand):
             self.stdout.write("No spool configured (APP_ERRORS['SPOOL_PATH']).")
             return
         result = replay_spool(path, batch_size=max(batch_size, 1))
-        self.stdout.write(
-            f"Stored {result.stored} error(s); {result.already_stored} were already stored; "
-            f"{result.kept} line(s) kept in {path}"
-            + (f" ({result.failed} failed, {result.unreadable} unreadable)" if result.kept else "")
-            + "."
-        )
+        self.stdout.write(f"{result.summary()} in {path}.")
