@@ -28,8 +28,8 @@ from errors.limits import Limits, bound_column, bound_context, bound_text
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
-from errors.spool import SpoolUnavailable, append_to_spool
-from errors.write_queue import sqlite_writer_turn
+from errors.spool import SpoolUnavailable, append_to_spool, replay_if_due
+from errors.write_queue import writer_turn
 
 logger = logging.getLogger("errors.persist")
 
@@ -209,7 +209,6 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
                     write()
             else:  # in autocommit the INSERT is its own transaction: no BEGIN/COMMIT to pay
                 write()
-        return True
     except Exception as failure:
         reason = f"{type(failure).__name__}: {safe_str(failure)}"
         try:
@@ -225,13 +224,21 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
             _describe_for_log(exception) if exception is not None else error.message,
         )
         return False
+    replay_after_write(connection)
+    return True
 
 
-def writer_turn(connection) -> contextlib.AbstractContextManager:
-    """SQLite: queue behind the other processes writing errors (errors/write_queue.py)."""
-    if connection.vendor == "sqlite":
-        return sqlite_writer_turn(str(connection.settings_dict["NAME"]))
-    return contextlib.nullcontext()
+def replay_after_write(connection) -> None:
+    """The database just took a row: errors spooled while it did not are stored now, a batch
+    at a time (errors.spool.replay_if_due), so an outage's errors reach the dashboard without
+    anyone running the command. Not inside the caller's transaction on the errors alias,
+    whose rollback would take them back out. Never raises."""
+    if connection.in_atomic_block:
+        return
+    try:
+        replay_if_due()
+    except Exception as failure:
+        logger.warning("Could not replay the error spool after a write: %s", safe_str(failure))
 
 
 def remember_app_error(exception: BaseException, error: AppError) -> None:

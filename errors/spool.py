@@ -5,6 +5,8 @@ fsync'd before ``persist_app_error`` returns, so several processes can spool at 
 spooled error survives a crash. ``replay_spool`` (the ``replay_error_spool`` command) inserts
 the spooled errors with their original id and timestamp, skipping ids already stored, and
 then rewrites the file atomically under the lock keeping only what it did not store.
+``replay_if_due`` does the same for one batch after a write the database took, so the spool
+drains itself once the database is back.
 
 Replacing the file gives it a new inode; a writer that waited for the lock on the old one
 notices (the path no longer names its descriptor's file) and opens the new one.
@@ -17,6 +19,8 @@ import fcntl
 import json
 import logging
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +33,7 @@ from errors.conf import app_errors_setting
 from errors.limits import Limits, bound_column, sanitize_text
 from errors.models import AppError
 from errors.routers import errors_alias
+from errors.write_queue import writer_turn
 
 logger = logging.getLogger("errors.spool")
 
@@ -163,8 +168,11 @@ class ReplayResult:
         return text
 
 
-def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
-    """Insert the spooled errors and remove the stored ones from the spool.
+def replay_spool(
+    path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE, limit: int | None = None
+) -> ReplayResult:
+    """Insert the spooled errors (the first ``limit`` of them, if given) and remove the
+    stored ones from the spool.
 
     The lock is held only to read and to rewrite the file, not during the inserts, so a
     process spooling meanwhile waits milliseconds; what it appends is kept by the rewrite.
@@ -185,7 +193,7 @@ def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZ
             continue
         errors.setdefault(error.pk, error)
     done: set[str] = set()
-    batch = list(errors.values())
+    batch = list(errors.values())[:limit]
     try:
         for start in range(0, len(batch), batch_size):
             store_chunk(batch[start : start + batch_size], result, done)
@@ -225,7 +233,8 @@ def insert_missing(errors: list[AppError]) -> tuple[int, int]:
             column = AppError._meta.get_field(name)
             value = bound_column(getattr(error, name), column.max_length, keep_nul=limits.keep_nul)
             setattr(error, name, value)
-    with transaction.atomic(using=alias):
+    connection = connections[alias]
+    with writer_turn(connection), transaction.atomic(using=alias):
         AppError.objects.using(alias).bulk_create(missing, ignore_conflicts=True)
     return len(missing), len(existing)
 
@@ -254,3 +263,39 @@ def spooled_id(line: bytes) -> str | None:
         return str(uuid.UUID(str(record["id"])))
     except (ValueError, TypeError, KeyError):
         return None
+
+
+class ReplaySchedule:
+    """When this process may next look at the spool after a write: at most once per
+    interval, so a busy process pays one clock read per error and a stat per interval."""
+
+    def __init__(self) -> None:
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def claim(self, interval: float, now: float) -> bool:
+        with self._lock:
+            if now < self._next:
+                return False
+            self._next = now + interval
+            return True
+
+
+_schedule = ReplaySchedule()
+
+
+def replay_if_due(schedule: ReplaySchedule = _schedule) -> ReplayResult | None:
+    """After a write the database took: store up to one batch of spooled errors, if any
+    wait and this process has not looked for ``SPOOL_AUTO_REPLAY_SECONDS``. One batch, so
+    the caller whose write found the database back is held a fraction of a second at most;
+    a large spool drains over the next writes (or at once, with replay_error_spool)."""
+    interval = app_errors_setting("SPOOL_AUTO_REPLAY_SECONDS")
+    if interval is None or not schedule.claim(float(interval), time.monotonic()):
+        return None
+    path = spool_path()
+    try:
+        if path is None or os.stat(path).st_size == 0:
+            return None
+    except OSError:  # no spool file: nothing waits
+        return None
+    return replay_spool(path, limit=REPLAY_BATCH_SIZE)

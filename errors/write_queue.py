@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
+from typing import Any
 
 _descriptors: dict[str, tuple[int, int]] = {}
 
@@ -44,3 +45,10 @@ def sqlite_writer_turn(database_name: str) -> Iterator[None]:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def writer_turn(connection: Any) -> contextlib.AbstractContextManager:
+    """The turn to write errors on ``connection``: SQLite queues, other databases need not."""
+    if connection.vendor == "sqlite":
+        return sqlite_writer_turn(str(connection.settings_dict["NAME"]))
+    return contextlib.nullcontext()

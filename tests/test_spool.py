@@ -202,6 +202,71 @@ def test_banner_count_follows_the_file_as_it_grows(staff_client, isolated_error_
     assert "2 errors could not be written" in staff_client.get("/").content.decode()
 
 
+@pytest.fixture
+def replay_after_every_write(settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_AUTO_REPLAY_SECONDS": 0}
+
+
+def test_the_first_write_after_an_outage_stores_what_was_spooled(
+    unreachable_errors_database, isolated_error_spool, replay_after_every_write
+):
+    spooled = [persist_app_error(failing(f"during the outage {n}")) for n in range(3)]
+    assert count_pending(isolated_error_spool) == 3
+
+    unreachable_errors_database()
+    assert not AppError.objects.exists()
+    after = persist_app_error(failing("the database is back"))
+
+    assert not after._state.adding
+    stored = set(AppError.objects.values_list("pk", flat=True))
+    assert stored == {after.pk, *(error.pk for error in spooled)}
+    assert not isolated_error_spool.exists()
+
+
+def test_a_write_replays_one_batch_and_leaves_the_rest_for_the_next(
+    isolated_error_spool, replay_after_every_write, monkeypatch
+):
+    import errors.spool
+
+    for n in range(3):
+        append_to_spool(AppError(message=f"spooled {n}", data={}))
+    monkeypatch.setattr(errors.spool, "REPLAY_BATCH_SIZE", 2)
+    persist_app_error(failing("first write"))
+    assert AppError.objects.count() == 3 and count_pending(isolated_error_spool) == 1
+    persist_app_error(failing("second write"))
+    assert AppError.objects.count() == 5 and not isolated_error_spool.exists()
+
+
+def test_automatic_replay_can_be_turned_off(isolated_error_spool, settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_AUTO_REPLAY_SECONDS": None}
+    append_to_spool(AppError(message="left for the command", data={}))
+    persist_app_error(failing("a write"))
+    assert count_pending(isolated_error_spool) == 1
+    assert list(AppError.objects.values_list("message", flat=True)) == ["a write"]
+
+
+def test_no_replay_inside_the_callers_transaction_on_the_errors_alias(
+    isolated_error_spool, replay_after_every_write
+):
+    append_to_spool(AppError(message="spooled", data={}))
+    with transaction.atomic(using=errors_alias()):
+        persist_app_error(failing("inside"))
+    assert count_pending(isolated_error_spool) == 1
+    persist_app_error(failing("outside"))
+    assert not isolated_error_spool.exists() and AppError.objects.count() == 3
+
+
+def test_a_process_looks_at_the_spool_at_most_once_per_interval():
+    from errors.spool import ReplaySchedule
+
+    schedule = ReplaySchedule()
+    assert schedule.claim(30, now=100.0)
+    assert not schedule.claim(30, now=129.9)
+    assert schedule.claim(30, now=130.0)
+    assert schedule.claim(0, now=130.0) is False  # the claim at 130 set the next to 160
+    assert schedule.claim(0, now=160.0) and schedule.claim(0, now=160.0)
+
+
 REPLAY_URL = "/errors/spool/replay/"
 
 
