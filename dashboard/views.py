@@ -174,9 +174,11 @@ def replay_error_spool(request: HttpRequest) -> HttpResponse:
     require_replay_permission(request)
     summary = f"{replay_spool().summary()}."
     if request.htmx:
-        response = TemplateResponse(
-            request, "errors/spool_banner.html", {"spool_replay_message": summary}
-        )
+        context = {
+            "spool_replay_message": summary,
+            "spool_next": request.htmx.current_url_abs_path or reverse("error_list"),
+        }
+        response = TemplateResponse(request, "errors/spool_banner.html", context)
         return trigger_client_event(response, ERRORS_CHANGED)
     messages.success(request, summary)
     return redirect(safe_next(request, reverse("error_list")))

@@ -304,11 +304,14 @@ def test_without_javascript_the_replay_returns_to_the_page_with_what_it_did(
 def test_an_unreadable_line_stays_in_the_banner(staff_client, isolated_error_spool):
     append_to_spool(AppError(message="stored", data={}))
     isolated_error_spool.write_text(isolated_error_spool.read_text() + "not json\n")
-    banner = staff_client.post(REPLAY_URL, HTTP_HX_REQUEST="true").content.decode()
+    banner = staff_client.post(
+        REPLAY_URL, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/?app=xero"
+    ).content.decode()
     assert "Stored 1 error(s); 0 were already stored; 1 line(s) kept (0 failed, 1 unreadable)" in (
         banner
     )
     assert "1 error could not be written" in banner and 'role="alert"' in banner
+    assert 'name="next" value="/?app=xero"' in banner  # the page it is on, not this URL
 
 
 def test_only_staff_allowed_to_add_errors_may_replay(client, staff, isolated_error_spool):
