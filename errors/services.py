@@ -229,9 +229,9 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
 
 
 def replay_after_write(connection) -> None:
-    """The database just took a row: errors spooled while it did not are stored now, a batch
-    at a time (errors.spool.replay_if_due), so an outage's errors reach the dashboard without
-    anyone running the command. Not inside the caller's transaction on the errors alias,
+    """The database just took a row: errors spooled while it did not are stored now
+    (errors.spool.replay_if_due), so an outage's errors reach the dashboard without anyone
+    running the command. Not inside the caller's transaction on the errors alias,
     whose rollback would take them back out. Never raises."""
     if connection.in_atomic_block:
         return

@@ -5,8 +5,8 @@ fsync'd before ``persist_app_error`` returns, so several processes can spool at 
 spooled error survives a crash. ``replay_spool`` (the ``replay_error_spool`` command) inserts
 the spooled errors with their original id and timestamp, skipping ids already stored, and
 then rewrites the file atomically under the lock keeping only what it did not store.
-``replay_if_due`` does the same for one batch after a write the database took, so the spool
-drains itself once the database is back.
+``replay_if_due`` does the same after a write the database took, when the spool is small, so
+the spool drains itself once the database is back.
 
 Replacing the file gives it a new inode; a writer that waited for the lock on the old one
 notices (the path no longer names its descriptor's file) and opens the new one.
@@ -50,6 +50,9 @@ SPOOLED_FIELDS = (
     "user_id",
 )
 REPLAY_BATCH_SIZE = 500
+# The largest spool a write replays on its own (a few hundred errors with long traces):
+# replaying reads and rewrites the whole file, which for a larger one is the command's job.
+AUTO_REPLAY_MAX_BYTES = 4 * 1024 * 1024
 
 
 class SpoolUnavailable(Exception):
@@ -168,11 +171,8 @@ class ReplayResult:
         return text
 
 
-def replay_spool(
-    path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE, limit: int | None = None
-) -> ReplayResult:
-    """Insert the spooled errors (the first ``limit`` of them, if given) and remove the
-    stored ones from the spool.
+def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
+    """Insert the spooled errors and remove the stored ones from the spool.
 
     The lock is held only to read and to rewrite the file, not during the inserts, so a
     process spooling meanwhile waits milliseconds; what it appends is kept by the rewrite.
@@ -193,7 +193,7 @@ def replay_spool(
             continue
         errors.setdefault(error.pk, error)
     done: set[str] = set()
-    batch = list(errors.values())[:limit]
+    batch = list(errors.values())
     try:
         for start in range(0, len(batch), batch_size):
             store_chunk(batch[start : start + batch_size], result, done)
@@ -285,17 +285,18 @@ _schedule = ReplaySchedule()
 
 
 def replay_if_due(schedule: ReplaySchedule = _schedule) -> ReplayResult | None:
-    """After a write the database took: store up to one batch of spooled errors, if any
-    wait and this process has not looked for ``SPOOL_AUTO_REPLAY_SECONDS``. One batch, so
-    the caller whose write found the database back is held a fraction of a second at most;
-    a large spool drains over the next writes (or at once, with replay_error_spool)."""
+    """After a write the database took: store the spooled errors, if some wait, the spool
+    is at most AUTO_REPLAY_MAX_BYTES and this process has not looked for
+    ``SPOOL_AUTO_REPLAY_SECONDS``. The caller whose write found the database back is held a
+    fraction of a second at most; a larger spool waits for replay_error_spool (or the
+    dashboard's banner), which stores it in one pass."""
     interval = app_errors_setting("SPOOL_AUTO_REPLAY_SECONDS")
     if interval is None or not schedule.claim(float(interval), time.monotonic()):
         return None
     path = spool_path()
     try:
-        if path is None or os.stat(path).st_size == 0:
+        if path is None or not 0 < os.stat(path).st_size <= AUTO_REPLAY_MAX_BYTES:
             return None
     except OSError:  # no spool file: nothing waits
         return None
-    return replay_spool(path, limit=REPLAY_BATCH_SIZE)
+    return replay_spool(path)

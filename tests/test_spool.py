@@ -223,17 +223,19 @@ def test_the_first_write_after_an_outage_stores_what_was_spooled(
     assert not isolated_error_spool.exists()
 
 
-def test_a_write_replays_one_batch_and_leaves_the_rest_for_the_next(
+def test_a_large_spool_is_left_for_the_command_and_the_banner(
     isolated_error_spool, replay_after_every_write, monkeypatch
 ):
     import errors.spool
 
     for n in range(3):
         append_to_spool(AppError(message=f"spooled {n}", data={}))
-    monkeypatch.setattr(errors.spool, "REPLAY_BATCH_SIZE", 2)
-    persist_app_error(failing("first write"))
-    assert AppError.objects.count() == 3 and count_pending(isolated_error_spool) == 1
-    persist_app_error(failing("second write"))
+    size = isolated_error_spool.stat().st_size
+    monkeypatch.setattr(errors.spool, "AUTO_REPLAY_MAX_BYTES", size - 1)
+    persist_app_error(failing("a write"))
+    assert AppError.objects.count() == 1 and count_pending(isolated_error_spool) == 3
+    monkeypatch.setattr(errors.spool, "AUTO_REPLAY_MAX_BYTES", size)
+    persist_app_error(failing("another write"))
     assert AppError.objects.count() == 5 and not isolated_error_spool.exists()
 
 
