@@ -14,8 +14,12 @@ def close_connections_before_teardown(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def isolated_error_spool(settings, tmp_path):
+def isolated_error_spool(settings, tmp_path, monkeypatch):
     """Each test spools into its own file: a failing write in one test must not show up as
-    a pending error (and a dashboard banner) in another, or in the developer's var/."""
+    a pending error (and a dashboard banner) in another, or in the developer's var/. And
+    each starts as a fresh process would: its first write looks at the spool."""
+    import errors.spool
+
     settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_PATH": str(tmp_path / "spool.jsonl")}
+    monkeypatch.setattr(errors.spool, "_schedule", errors.spool.ReplaySchedule())
     return tmp_path / "spool.jsonl"

@@ -284,13 +284,14 @@ class ReplaySchedule:
 _schedule = ReplaySchedule()
 
 
-def replay_if_due(schedule: ReplaySchedule = _schedule) -> ReplayResult | None:
+def replay_if_due(schedule: ReplaySchedule | None = None) -> ReplayResult | None:
     """After a write the database took: store the spooled errors, if some wait, the spool
     is at most AUTO_REPLAY_MAX_BYTES and this process has not looked for
     ``SPOOL_AUTO_REPLAY_SECONDS``. The caller whose write found the database back is held a
     fraction of a second at most; a larger spool waits for replay_error_spool (or the
     dashboard's banner), which stores it in one pass."""
     interval = app_errors_setting("SPOOL_AUTO_REPLAY_SECONDS")
+    schedule = schedule or _schedule
     if interval is None or not schedule.claim(float(interval), time.monotonic()):
         return None
     path = spool_path()
