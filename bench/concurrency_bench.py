@@ -21,7 +21,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.environment import manage, scratch_environment
+from bench.report import replace_section
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WRITER_COUNTS = (1, 4, 8)
@@ -164,36 +166,6 @@ def run_writers(
     }
 
 
-def concurrency_environment() -> dict[str, str]:
-    """The benchmark's own databases: var/bench-concurrency for SQLite, DATABASE_URL's
-    database with ``_concurrency`` appended for PostgreSQL (created when missing)."""
-    from bench.environment import bench_environment, create_postgresql_database
-
-    env = bench_environment()
-    env["APP_ERRORS_VAR_DIR"] = str(BASE_DIR / "var" / "bench-concurrency")
-    env["APP_ERRORS_SPOOL_PATH"] = str(BASE_DIR / "var" / "bench-concurrency" / "spool.jsonl")
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/").removesuffix("_concurrency") + "_concurrency"
-        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        create_postgresql_database(env["DATABASE_URL"])
-    else:
-        env.pop("DATABASE_URL", None)
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 EMPTY_ERRORS_TABLE = (
     "from errors.models import AppError; AppError.objects.all().delete(); "
     "from django.db import connections; from errors.routers import errors_alias; "
@@ -202,7 +174,7 @@ EMPTY_ERRORS_TABLE = (
 
 
 def benchmark(total: int) -> dict:
-    env = concurrency_environment()
+    env = scratch_environment("concurrency")
     manage(env, "migrate", "--noinput")
     manage(env, "migrate", "--noinput", "--database=errors")
     results = []
@@ -272,18 +244,6 @@ def target_status(vendors: list[dict]) -> str:
     return f"With 4 writers: {figures}; the target is not met on {', '.join(missed)}."
 
 
-def update_benchmarks_file(path: Path, section: str) -> None:
-    """Replace only the "## Concurrent writes" section; the rest of the file is kept."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        after = rest.split("\n## ", 1)[1] if "\n## " in rest else ""
-        text = before + section + ("\n## " + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["writers"]:
@@ -299,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     all_results = [
         json.loads(path.read_text()) for path in sorted(args.results.glob("concurrency-*.json"))
     ]
-    update_benchmarks_file(args.markdown, render_section(all_results))
+    replace_section(args.markdown, SECTION, render_section(all_results))
     return 0
 
 

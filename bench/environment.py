@@ -6,6 +6,8 @@ it is created when missing. Both are migrated before every run.
 """
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -97,3 +99,33 @@ def ensure_bench_login(username: str = "bench-staff", password: str = "bench-pas
     member.set_password(password)
     member.save()
     return username, password
+
+
+def scratch_environment(name: str) -> dict[str, str]:
+    """A benchmark's own throwaway databases: var/bench-<name> for SQLite, DATABASE_URL's
+    database with ``_<name>`` appended for PostgreSQL (created when missing)."""
+    env = bench_environment()
+    directory = BASE_DIR / "var" / f"bench-{name}"
+    env["APP_ERRORS_VAR_DIR"] = str(directory)
+    env["APP_ERRORS_SPOOL_PATH"] = str(directory / "spool.jsonl")
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        parts = urlsplit(url)
+        database = parts.path.lstrip("/").removesuffix(f"_{name}") + f"_{name}"
+        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
+        create_postgresql_database(env["DATABASE_URL"])
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """``python manage.py <args>`` in ``env``; its output."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout

@@ -203,3 +203,16 @@ def update_benchmarks_file(path: Path, generated: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + generated + "\n"
     path.write_text(text)
+
+
+def replace_section(path: Path, heading: str, section: str) -> None:
+    """Replace the ``heading`` section of BENCHMARKS.md (up to the next "## " heading) with
+    ``section``, or append it; the rest of the file is kept."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if heading in text:
+        before, rest = text.split(heading, 1)
+        after = rest.split("\n## ", 1)[1] if "\n## " in rest else ""
+        text = before + section + ("\n## " + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)

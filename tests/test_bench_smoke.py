@@ -12,7 +12,7 @@ from django.db.models import Count
 
 from bench.environment import BASE_DIR, bench_database_url, drop_postgresql_database
 from bench.generate import generate_app_errors
-from bench.report import END, START, update_benchmarks_file
+from bench.report import END, START, replace_section, update_benchmarks_file
 from bench.scenarios import list_scenarios
 from errors.models import AppError, Severity
 from errors.search import search_app_errors
@@ -101,7 +101,7 @@ def test_concurrent_writes_section_states_the_target_from_its_figures(tmp_path: 
     assert "not met on postgresql." in missed and "9 were" in missed
     path = tmp_path / "BENCHMARKS.md"
     path.write_text("# B\n\n## Concurrent writes\n\nold\n\n## Where the write time goes\n\nkept\n")
-    concurrency_bench.update_benchmarks_file(path, met)
+    replace_section(path, concurrency_bench.SECTION, met)
     assert path.read_text() == f"# B\n\n{met}\n## Where the write time goes\n\nkept\n"
 
 
