@@ -105,6 +105,35 @@ def test_concurrent_writes_section_states_the_target_from_its_figures(tmp_path: 
     assert path.read_text() == f"# B\n\n{met}\n## Where the write time goes\n\nkept\n"
 
 
+def test_prune_section_reports_the_writes_before_and_during_the_prune():
+    from bench import prune_bench
+
+    writes = [(float(second), float(second % 7)) for second in range(100)]
+    assert prune_bench.latency(writes) == {
+        "writes": 100,
+        "median_ms": 3.0,
+        "p99_ms": 6.0,
+        "max_ms": 6.0,
+    }
+    assert prune_bench.latency([]) == {"writes": 0}
+    result = {
+        "vendor": "sqlite",
+        "rows": 2000,
+        "batch_size": 200,
+        "deleted": 1000,
+        "seconds": 0.5,
+        "per_second": 2000,
+        "before": prune_bench.latency(writes[:50]),
+        "during": prune_bench.latency(writes[50:]),
+        "load_average": 0.3,
+    }
+    section = prune_bench.render_section([result])
+    assert section.startswith(prune_bench.SECTION)
+    assert "| sqlite | 1,000 | 0.5 s | 2,000 | 3.0 / 6.0 / 6.0 ms | 3.0 / 6.0 / 6.0 ms | 0.3 |" in (
+        section
+    )
+
+
 def test_bench_database_is_never_the_developers():
     url = "postgres://postgres@127.0.0.1:5432/app_errors"
     assert bench_database_url(url) == "postgres://postgres@127.0.0.1:5432/app_errors_bench"
