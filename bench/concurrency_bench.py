@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench.environment import manage, scratch_environment
-from bench.report import replace_section
+from bench.report import add_output_arguments, record_result
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WRITER_COUNTS = (1, 4, 8)
@@ -250,16 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         return writers_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--total", type=int, default=ERRORS_PER_RUN)
-    parser.add_argument("--results", type=Path, default=BASE_DIR / "bench" / "results")
-    parser.add_argument("--markdown", type=Path, default=BASE_DIR / "BENCHMARKS.md")
+    add_output_arguments(parser, BASE_DIR)
     args = parser.parse_args(argv)
     result = benchmark(args.total)
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / f"concurrency-{result['vendor']}.json").write_text(json.dumps(result, indent=2))
-    all_results = [
-        json.loads(path.read_text()) for path in sorted(args.results.glob("concurrency-*.json"))
-    ]
-    replace_section(args.markdown, SECTION, render_section(all_results))
+    record_result(result, name="concurrency", args=args, heading=SECTION, render=render_section)
     return 0
 
 

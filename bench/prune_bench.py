@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench.environment import BASE_DIR, drop_postgresql_database, manage, scratch_environment
-from bench.report import replace_section
+from bench.report import add_output_arguments, record_result
 
 SECTION = "## Deleting old errors"
 ROWS = 200_000
@@ -164,15 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         return writer_main()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=ROWS)
-    parser.add_argument("--results", type=Path, default=BASE_DIR / "bench" / "results")
-    parser.add_argument("--markdown", type=Path, default=BASE_DIR / "BENCHMARKS.md")
+    add_output_arguments(parser, BASE_DIR)
     args = parser.parse_args(argv)
     result = benchmark(args.rows)
     print(json.dumps(result), flush=True)
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / f"prune-{result['vendor']}.json").write_text(json.dumps(result, indent=2))
-    results = [json.loads(path.read_text()) for path in sorted(args.results.glob("prune-*.json"))]
-    replace_section(args.markdown, SECTION, render_section(results))
+    record_result(result, name="prune", args=args, heading=SECTION, render=render_section)
     return 0
 
 

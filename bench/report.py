@@ -1,9 +1,11 @@
 """Figures, targets and BENCHMARKS.md: the results of one run as JSON per database, and the
 tables that put SQLite and PostgreSQL side by side."""
 
+import argparse
 import json
 import math
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -216,3 +218,25 @@ def replace_section(path: Path, heading: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, base_dir: Path) -> None:
+    """Where a benchmark keeps its JSON results and which Markdown file it updates."""
+    parser.add_argument("--results", type=Path, default=base_dir / "bench" / "results")
+    parser.add_argument("--markdown", type=Path, default=base_dir / "BENCHMARKS.md")
+
+
+def record_result(
+    result: dict,
+    *,
+    name: str,
+    args: argparse.Namespace,
+    heading: str,
+    render: Callable[[list[dict]], str],
+) -> None:
+    """Keep this database's result as <results>/<name>-<vendor>.json and rewrite the
+    ``heading`` section of the Markdown file from every database's result there."""
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / f"{name}-{result['vendor']}.json").write_text(json.dumps(result, indent=2))
+    results = [json.loads(path.read_text()) for path in sorted(args.results.glob(f"{name}-*.json"))]
+    replace_section(args.markdown, heading, render(results))
