@@ -9,8 +9,8 @@ DEFAULTS: dict[str, Any] = {
     "PROJECT_ROOT": None,
     # JSON lines of errors that could not be written to the database (see replay_error_spool).
     "SPOOL_PATH": None,
-    # After a write the database took, a process stores up to a batch of spooled errors, at
-    # most once per this many seconds; None leaves the spool to replay_error_spool.
+    # After a write the database took, a process stores the spooled errors (a spool of up to
+    # 4 MB), at most once per this many seconds; None leaves the spool to replay_error_spool.
     "SPOOL_AUTO_REPLAY_SECONDS": 30,
     # Longest stored texts, in characters; longer ones are cut with a marker and their
     # original length kept in data["truncated"] (see errors/limits.py).
