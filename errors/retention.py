@@ -9,7 +9,7 @@ search index in step with every deleted row, as for any delete.
 import datetime
 
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from errors.models import AppError
@@ -37,12 +37,18 @@ def prune_app_errors(
     connection = connections[alias]
     doomed = app_errors_older_than(cutoff, resolved_only=resolved_only).order_by("timestamp", "id")
     deleted = 0
+    after = doomed
     while True:
-        ids = list(doomed.values_list("pk", flat=True)[:batch_size])
-        if not ids:
+        batch = list(after.values_list("timestamp", "pk")[:batch_size])
+        if not batch:
             return deleted
         with writer_turn(connection), transaction.atomic(using=alias):
+            ids = [pk for _, pk in batch]
             deleted += AppError.objects.using(alias).filter(pk__in=ids).delete()[0]
+        # Onwards from the last row deleted, not from the start of the index again, where
+        # PostgreSQL would step over the dead entries of every earlier batch until a vacuum.
+        last_time, last_id = batch[-1]
+        after = doomed.filter(Q(timestamp__gt=last_time) | Q(timestamp=last_time, id__gt=last_id))
 
 
 def cutoff_for(days: int, *, now: datetime.datetime | None = None) -> datetime.datetime:

@@ -77,6 +77,14 @@ def test_deletes_in_batches_oldest_first(aged):
     assert_totals_match_the_errors()
 
 
+def test_errors_recorded_at_the_same_moment_are_all_deleted_across_batches(aged):
+    moment = aged["old"].timestamp
+    same = [record(f"same moment {n}", age_hours=1) for n in range(3)]
+    AppError.objects.filter(pk__in=[error.pk for error in same]).update(timestamp=moment)
+    assert prune_app_errors(cutoff_for(30), batch_size=1) == 6
+    assert messages() == {"recent ledger failure", "recent resolved failure"}
+
+
 def test_a_dry_run_counts_and_deletes_nothing(aged):
     out = prune("--older-than-days", "30", "--dry-run")
     assert out.startswith("Would delete 3 errors recorded before ")
