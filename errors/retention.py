@@ -9,7 +9,7 @@ search index in step with every deleted row, as for any delete.
 import datetime
 
 from django.db import connections, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from errors.models import AppError
@@ -48,7 +48,10 @@ def prune_app_errors(
         # Onwards from the last row deleted, not from the start of the index again, where
         # PostgreSQL would step over the dead entries of every earlier batch until a vacuum.
         last_time, last_id = batch[-1]
-        after = doomed.filter(Q(timestamp__gt=last_time) | Q(timestamp=last_time, id__gt=last_id))
+        # (A range on the time and a filter, not an OR, which SQLite would answer by sorting.)
+        after = doomed.filter(timestamp__gte=last_time).exclude(
+            timestamp=last_time, id__lte=last_id
+        )
 
 
 def cutoff_for(days: int, *, now: datetime.datetime | None = None) -> datetime.datetime:
