@@ -56,32 +56,17 @@ def sqlite_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
     made, as the unsharded triggers do: deleting every table's rows (as a test database's
     flush does) never leaves negative totals behind."""
     new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
-    if shard is not None:
-        add = f"""
-    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
-    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, {shard}, 1)
-    ON CONFLICT {counts.sharded_key} DO UPDATE SET total = total + 1;
-"""
-        remove = f"""
-    UPDATE {counts.table} SET total = total - 1
-    WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
-      AND severity = OLD.severity AND resolved = OLD.resolved AND shard = {shard};
-"""
-        return _sqlite_create_triggers(counts, add, remove)
+    column, value, match, key = _shard_parts(counts, shard)
     add = f"""
-    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, total)
-    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, 1)
-    ON CONFLICT {counts.key} DO UPDATE SET total = total + 1;
+    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved{column}, total)
+    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved{value}, 1)
+    ON CONFLICT {key} DO UPDATE SET total = total + 1;
 """
     remove = f"""
     UPDATE {counts.table} SET total = total - 1
     WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
-      AND severity = OLD.severity AND resolved = OLD.resolved;
+      AND severity = OLD.severity AND resolved = OLD.resolved{match};
 """
-    return _sqlite_create_triggers(counts, add, remove)
-
-
-def _sqlite_create_triggers(counts: CountTable, add: str, remove: str) -> list[str]:
     prefix = f"CREATE TRIGGER {counts.table}"
     return [
         f"{prefix}_insert AFTER INSERT ON errors_apperror BEGIN {add} END",
@@ -92,6 +77,14 @@ def _sqlite_create_triggers(counts: CountTable, add: str, remove: str) -> list[s
           OR OLD.severity IS NOT NEW.severity OR OLD.resolved IS NOT NEW.resolved
         BEGIN {remove} {add} END""",
     ]
+
+
+def _shard_parts(counts: CountTable, shard: str | None) -> tuple[str, str, str, str]:
+    """The shard's column, value, match and conflict key for the statements above (all
+    empty, and the plain key, when the totals are not sharded)."""
+    if shard is None:
+        return "", "", "", counts.key
+    return ", shard", f", {shard}", f" AND shard = {shard}", counts.sharded_key
 
 
 def sqlite_drop_triggers(counts: CountTable) -> list[str]:
@@ -109,25 +102,24 @@ def postgresql_triggers(counts: CountTable, shard: str | None = None) -> list[st
     old_period = counts.postgresql_period.format(row="OLD")
     new_period = counts.postgresql_period.format(row="NEW")
     function = f"{counts.table}_write()"
-    if shard is not None:
-        remove, add = (
-            f"""INSERT INTO {counts.table} AS counts
-                ({counts.period}, app, severity, resolved, shard, total)
+    column, value, _, key = _shard_parts(counts, shard)
+    # (The line break after "AS counts" in the sharded upsert only keeps the text 0010 ran.)
+    head = " " if shard is None else "\n                "
+
+    def upsert(period: str, row: str, step: int) -> str:
+        columns = f"({counts.period}, app, severity, resolved{column}, total)"
+        return f"""INSERT INTO {counts.table} AS counts{head}{columns}
             VALUES ({period}, coalesce({row}.app, ''),
-                    {row}.severity, {row}.resolved, {shard}, {step})
-            ON CONFLICT {counts.sharded_key} DO UPDATE SET total = counts.total + {step};"""
-            for period, row, step in ((old_period, "OLD", -1), (new_period, "NEW", 1))
-        )
-    else:
+                    {row}.severity, {row}.resolved{value}, {step})
+            ON CONFLICT {key} DO UPDATE SET total = counts.total + {step};"""
+
+    add = upsert(new_period, "NEW", 1)
+    if shard is None:
         remove = f"""UPDATE {counts.table} SET total = total - 1
             WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
               AND severity = OLD.severity AND resolved = OLD.resolved;"""
-        add = f"INSERT INTO {counts.table} AS counts " + (
-            f"""({counts.period}, app, severity, resolved, total)
-            VALUES ({new_period}, coalesce(NEW.app, ''),
-                    NEW.severity, NEW.resolved, 1)
-            ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + 1;"""
-        )
+    else:  # subtract in the writer's own shard: no wait on another writer's row
+        remove = upsert(old_period, "OLD", -1)
     return [
         f"""CREATE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN

@@ -200,3 +200,19 @@ def test_the_trigger_sql_migrations_ran_does_not_change(counts, digest):
         *count_triggers.postgresql_drop_triggers(counts),
     ]
     assert hashlib.sha256("\n".join(statements).encode()).hexdigest() == digest
+
+
+@pytest.mark.parametrize(
+    ("counts", "digest"),
+    [
+        (count_triggers.HOURLY, "831b7e9138e52ab49b5c356752ddb351a9cc1d372f9132e08c5b240e9525f229"),
+        (count_triggers.DAILY, "bd5a0cc52535988648532ee99aa8d6ea2c8b9c1a14639d4d3a432f631b89576e"),
+    ],
+)
+def test_the_sharded_trigger_sql_migration_0010_ran_does_not_change(counts, digest):
+    """Migration 0010 builds the sharded triggers from the same module, with these shards."""
+    statements = [
+        *count_triggers.sqlite_triggers(counts, "0"),
+        *count_triggers.postgresql_triggers(counts, "pg_backend_pid() % 8"),
+    ]
+    assert hashlib.sha256("\n".join(statements).encode()).hexdigest() == digest
