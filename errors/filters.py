@@ -2,6 +2,8 @@
 API alike. Bad values become form errors (400 in the API), never exceptions."""
 
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
 import django_filters
 from django import forms
@@ -9,6 +11,14 @@ from django.utils import timezone
 
 from errors.models import AppError, Severity
 from errors.search import search_app_errors
+
+
+def active_filters(data: Mapping[str, Any]) -> set[str]:
+    """The names of the filters ``data`` (a FilterSet's cleaned data) gives a value: an
+    empty field filters nothing. Ordering counts as one; callers that ask what narrows the
+    rows leave it out."""
+    return {name for name, value in data.items() if value not in (None, "", [])}
+
 
 QUICK_RANGES = {
     "24h": datetime.timedelta(hours=24),

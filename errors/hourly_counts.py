@@ -17,6 +17,7 @@ from django.db.models import CharField, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from errors.filters import active_filters
 from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount
 
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
@@ -42,8 +43,7 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
     ``label``, or None when the filter or time zone needs the grouped queries over the errors.
     ``label_of(moment)`` names the bucket a moment falls in."""
     data = filterset.form.cleaned_data
-    active = {name for name, value in data.items() if value not in (None, "", [])}
-    if not active <= ANSWERABLE or not _offsets_are_whole_hours(window):
+    if not active_filters(data) <= ANSWERABLE or not _offsets_are_whole_hours(window):
         return None
     first_hour, last_hour = _ceil(window.start, HOUR), _floor(window.end, HOUR)
     if first_hour >= last_hour:
@@ -84,8 +84,7 @@ def count_from_daily_totals(data: dict[str, Any]) -> int | None:
     time, summed from the daily totals: exact, and a few thousand rows read instead of up to
     a million errors counted. None when a filter has no column in the totals or bounds the
     time."""
-    active = {name for name, value in data.items() if value not in (None, "", [])}
-    if not active <= ANSWERABLE - TIME_FILTERS:
+    if not active_filters(data) <= ANSWERABLE - TIME_FILTERS:
         return None
     totals = _filter_totals(AppErrorDailyCount.objects.all(), data)
     return totals.aggregate(n=Sum("total"))["n"] or 0

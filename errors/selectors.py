@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from errors.counting import COUNT_CAP
-from errors.filters import QUICK_RANGES, AppErrorFilterSet
+from errors.filters import QUICK_RANGES, AppErrorFilterSet, active_filters
 from errors.hourly_counts import (
     count_from_daily_totals,
     count_from_hourly_totals,
@@ -91,8 +91,7 @@ def count_filtered_app_errors(
     if total is not None:
         return total, True
     search = data.get("search")
-    others = [value for name, value in data.items() if name not in {"search", "ordering"}]
-    if search and search.strip() and all(value in (None, "", []) for value in others):
+    if active_filters(data) - {"ordering"} == {"search"} and search.strip():
         # A bare search is counted in the search index alone, many times faster than
         # counting its matches among the errors.
         return count_search_matches(filterset.qs, search, cap=cap)
@@ -175,7 +174,7 @@ def has_active_filters(filterset: AppErrorFilterSet) -> bool:
     """Whether a valid filterset narrows the errors at all (ordering alone does not): bulk
     actions refuse to act on "everything" by accident."""
     data = filterset.form.cleaned_data if filterset.is_valid() else {}
-    return any(value not in (None, "", []) for name, value in data.items() if name != "ordering")
+    return bool(active_filters(data) - {"ordering"})
 
 
 def highlight_app_error_messages(errors: QuerySet | list[AppError], text: str) -> dict:
