@@ -21,7 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-from bench.environment import BASE_DIR, drop_postgresql_database, manage, scratch_environment
+from bench.environment import (
+    BASE_DIR,
+    create_postgresql_database,
+    drop_postgresql_database,
+    manage,
+    scratch_environment,
+)
 from bench.report import add_output_arguments, record_result
 
 SECTION = "## Deleting old errors"
@@ -68,7 +74,7 @@ def fresh_database(env: dict[str, str]) -> None:
     longer than making it anew."""
     if "DATABASE_URL" in env:
         drop_postgresql_database(env["DATABASE_URL"])
-        env.update(scratch_environment("prune"))  # creates it again
+        create_postgresql_database(env["DATABASE_URL"])
     else:
         for file in Path(env["APP_ERRORS_VAR_DIR"]).glob("*.sqlite3*"):
             file.unlink()

@@ -375,6 +375,7 @@ def test_postgresql_document_function_computes_the_shared_expression():
             )
             stored, expected = cursor.fetchone()
             assert stored == expected and (stored != "" or message == "")
+            assert "hidden" not in stored  # the trace and the call stack are not indexed
         cursor.execute(
             "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
             "WHERE p.proname = 'errors_search_document'"
