@@ -2,13 +2,12 @@
 chart counted from the errors, through inserts, resolves, edits and deletes."""
 
 import datetime
-import hashlib
 
 import pytest
 from django.db import connections
 from django.utils import timezone
 
-from errors import count_triggers, selectors
+from errors import selectors
 from errors.hourly_counts import count_from_daily_totals, count_from_hourly_totals
 from errors.models import (
     AppError,
@@ -180,39 +179,3 @@ def test_emptying_the_totals_then_the_errors_leaves_no_negative_totals(errors_ov
         assert not totals.objects.filter(total__lt=0).exists()
     persist_app_error(ValueError("after the flush"), app="xero")
     assert count_from_daily_totals({}) == 1
-
-
-@pytest.mark.parametrize(
-    ("counts", "digest"),
-    [
-        (count_triggers.HOURLY, "3ad7cd52bff4078fb2261c9edc0563bf775a63dda24fd6301ce3c11402153b03"),
-        (count_triggers.DAILY, "55614bc9df580944c6344c1058154c779fc21277cf002fea63d2517d5e318c17"),
-    ],
-)
-def test_the_trigger_sql_migrations_ran_does_not_change(counts, digest):
-    """Migrations 0004 and 0005 build their triggers from errors/count_triggers.py: a change
-    there would give databases migrated later other triggers than the ones already running.
-    (The digests are of the SQL the two migrations held before they shared the builder.)"""
-    statements = [
-        *count_triggers.sqlite_triggers(counts),
-        *count_triggers.sqlite_drop_triggers(counts),
-        *count_triggers.postgresql_triggers(counts),
-        *count_triggers.postgresql_drop_triggers(counts),
-    ]
-    assert hashlib.sha256("\n".join(statements).encode()).hexdigest() == digest
-
-
-@pytest.mark.parametrize(
-    ("counts", "digest"),
-    [
-        (count_triggers.HOURLY, "831b7e9138e52ab49b5c356752ddb351a9cc1d372f9132e08c5b240e9525f229"),
-        (count_triggers.DAILY, "bd5a0cc52535988648532ee99aa8d6ea2c8b9c1a14639d4d3a432f631b89576e"),
-    ],
-)
-def test_the_sharded_trigger_sql_migration_0010_ran_does_not_change(counts, digest):
-    """Migration 0010 builds the sharded triggers from the same module, with these shards."""
-    statements = [
-        *count_triggers.sqlite_triggers(counts, "0"),
-        *count_triggers.postgresql_triggers(counts, "pg_backend_pid() % 8"),
-    ]
-    assert hashlib.sha256("\n".join(statements).encode()).hexdigest() == digest

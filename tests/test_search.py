@@ -350,7 +350,8 @@ def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
 
 
 def test_postgresql_document_function_computes_the_shared_expression():
-    """Migration 0011 replaced the SQL function with PL/pgSQL: the document must not change."""
+    """The PL/pgSQL function the migration installed computes errors/search_document.py's
+    expression, and is PL/pgSQL (planned once per connection)."""
     import json
 
     from errors.search_document import DOCUMENT_EXPRESSION
