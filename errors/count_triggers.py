@@ -1,10 +1,12 @@
-"""The SQL of the triggers that keep the error totals (per hour: migration 0004; per day:
-0005) exact on every insert, update and delete of an error.
+"""The SQL of the triggers that keep the error totals (per hour and per day) exact on every
+insert, update and delete of an error.
 
 Both tables are kept the same way and differ only in their period column and how a
-timestamp is cut to it, so their triggers are written once, here. Migrations import this
-module: what it returns must not change once a migration has run it, or databases migrated
-before and after would differ.
+timestamp is cut to it, so their triggers are written once, here. Migrations never import
+this module: they hold its output as literal SQL (errors/migrations/0001_squashed_0011_errors.py),
+and tests/test_migrations.py checks that the text there still equals what this module
+generates. To change the triggers, change them here, write the new output into a new
+migration (the old text is its reverse) and point that test at the new migration.
 """
 
 import dataclasses
@@ -27,10 +29,6 @@ class CountTable:
 
     @property
     def key(self) -> str:
-        return f"({self.period}, app, severity, resolved)"
-
-    @property
-    def sharded_key(self) -> str:
         return f"({self.period}, app, severity, resolved, shard)"
 
 
@@ -48,24 +46,22 @@ DAILY = CountTable(
 )
 
 
-def sqlite_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
+def sqlite_triggers(counts: CountTable, shard: str) -> list[str]:
     """Add one on insert, remove one on delete, move one when an update changes the key.
 
-    With ``shard`` (a constant, migration 0010) the key has a shard column too. SQLite has one
-    writer at a time, so it keeps a single shard, and a removal updates the row an insert
-    made, as the unsharded triggers do: deleting every table's rows (as a test database's
-    flush does) never leaves negative totals behind."""
+    ``shard`` is a constant: SQLite has one writer at a time, so it keeps a single shard, and
+    a removal updates the row an insert made: deleting every table's rows (as a test
+    database's flush does) never leaves negative totals behind."""
     new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
-    column, value, match, key = _shard_parts(counts, shard)
     add = f"""
-    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved{column}, total)
-    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved{value}, 1)
-    ON CONFLICT {key} DO UPDATE SET total = total + 1;
+    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
+    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, {shard}, 1)
+    ON CONFLICT {counts.key} DO UPDATE SET total = total + 1;
 """
     remove = f"""
     UPDATE {counts.table} SET total = total - 1
     WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
-      AND severity = OLD.severity AND resolved = OLD.resolved{match};
+      AND severity = OLD.severity AND resolved = OLD.resolved AND shard = {shard};
 """
     prefix = f"CREATE TRIGGER {counts.table}"
     return [
@@ -79,47 +75,29 @@ def sqlite_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
     ]
 
 
-def _shard_parts(counts: CountTable, shard: str | None) -> tuple[str, str, str, str]:
-    """The shard's column, value, match and conflict key for the statements above (all
-    empty, and the plain key, when the totals are not sharded)."""
-    if shard is None:
-        return "", "", "", counts.key
-    return ", shard", f", {shard}", f" AND shard = {shard}", counts.sharded_key
-
-
 def sqlite_drop_triggers(counts: CountTable) -> list[str]:
     return [
         f"DROP TRIGGER IF EXISTS {counts.table}_{event}" for event in ("update", "delete", "insert")
     ]
 
 
-def postgresql_triggers(counts: CountTable, shard: str | None = None) -> list[str]:
+def postgresql_triggers(counts: CountTable, shard: str) -> list[str]:
     """One function for every event; a TRUNCATE of the errors empties the totals too.
 
-    With ``shard`` (an SQL expression, migration 0010) concurrent writers add to different
-    rows of a key instead of queueing on one row's lock until they commit; removals go to
-    the writer's own shard too, so only the sum over the shards is meaningful."""
-    old_period = counts.postgresql_period.format(row="OLD")
-    new_period = counts.postgresql_period.format(row="NEW")
+    ``shard`` is an SQL expression (``pg_backend_pid() % 8``): concurrent writers add to
+    different rows of a key instead of queueing on one row's lock until they commit;
+    removals go to the writer's own shard too, so only the sum over the shards is
+    meaningful."""
     function = f"{counts.table}_write()"
-    column, value, _, key = _shard_parts(counts, shard)
-    # (The line break after "AS counts" in the sharded upsert only keeps the text 0010 ran.)
-    head = " " if shard is None else "\n                "
 
-    def upsert(period: str, row: str, step: int) -> str:
-        columns = f"({counts.period}, app, severity, resolved{column}, total)"
-        return f"""INSERT INTO {counts.table} AS counts{head}{columns}
+    def upsert(row: str, step: int) -> str:
+        period = counts.postgresql_period.format(row=row)
+        return f"""INSERT INTO {counts.table} AS counts
+                ({counts.period}, app, severity, resolved, shard, total)
             VALUES ({period}, coalesce({row}.app, ''),
-                    {row}.severity, {row}.resolved{value}, {step})
-            ON CONFLICT {key} DO UPDATE SET total = counts.total + {step};"""
+                    {row}.severity, {row}.resolved, {shard}, {step})
+            ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + {step};"""
 
-    add = upsert(new_period, "NEW", 1)
-    if shard is None:
-        remove = f"""UPDATE {counts.table} SET total = total - 1
-            WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
-              AND severity = OLD.severity AND resolved = OLD.resolved;"""
-    else:  # subtract in the writer's own shard: no wait on another writer's row
-        remove = upsert(old_period, "OLD", -1)
     return [
         f"""CREATE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -129,10 +107,10 @@ def postgresql_triggers(counts: CountTable, shard: str | None = None) -> list[st
             RETURN NULL;
         END IF;
         IF TG_OP IN ('DELETE', 'UPDATE') THEN
-            {remove}
+            {upsert("OLD", -1)}
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            {add}
+            {upsert("NEW", 1)}
         END IF;
         RETURN NULL;
     END $$""",

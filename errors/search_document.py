@@ -1,9 +1,14 @@
-"""PostgreSQL's search document for an error, as SQL: the one definition the migrations
-install, first as a SQL function (0002), then as PL/pgSQL (0011).
+"""PostgreSQL's search document for an error, as SQL.
 
 The expression indexes the same text as SQLite's FTS5 table: the message and the exception
 type (weight A) and the context's string and number values (weight B), never the trace or
 the call stack, with punctuation turned into spaces so both backends split the same words.
+
+Migrations never import this module: they hold its output as literal SQL
+(errors/migrations/0001_squashed_0011_errors.py), and tests/test_migrations.py checks that the
+text there still equals what this module generates. To change the document, change it here,
+write the new function into a new migration (the old text is its reverse) and point that test
+at the new migration.
 """
 
 DOCUMENT_EXPRESSION = """setweight(to_tsvector('simple', errors_search_words(message)), 'A')
@@ -17,21 +22,14 @@ DOCUMENT_EXPRESSION = """setweight(to_tsvector('simple', errors_search_words(mes
                 ) AS value
             ))), 'B')"""
 
+
 _SIGNATURE = "errors_search_document(message text, data jsonb) RETURNS tsvector"
 
 
-def sql_function(*, replace: bool = False) -> str:
-    """The document as a SQL function. Its body holds a sub-SELECT, so PostgreSQL cannot
-    inline it: called from a trigger, its body is parsed and planned again on every call."""
-    create = "CREATE OR REPLACE" if replace else "CREATE"
-    return f"""{create} FUNCTION {_SIGNATURE}
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT {DOCUMENT_EXPRESSION}
-    $$"""
-
-
 def plpgsql_function() -> str:
-    """The same document as PL/pgSQL, whose plan a connection keeps after the first call."""
+    """The document as a PL/pgSQL function, whose plan a connection keeps after the first
+    call (a SQL function with this sub-SELECT cannot be inlined, so a trigger calling it
+    planned its body again for every error)."""
     return f"""CREATE OR REPLACE FUNCTION {_SIGNATURE}
         LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
     BEGIN
