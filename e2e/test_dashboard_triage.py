@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import log_in
 from errors.models import AppError
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -52,11 +52,11 @@ def row_ids(page) -> list[str]:
 
 def seed_triage_mix() -> None:
     for hour in range(6):
-        record(f"Xero contact sync failed #{hour}", app="xero", age_hours=hour + 1)
-    record("Xero token expired", app="xero", severity="critical", age_hours=2)
-    record("Xero rate limited", app="xero", severity="warning", age_hours=3)
-    record("Billing run aborted", app="billing", severity="critical", age_hours=4)
-    record("Report timed out", app="reports", severity="error", age_hours=30)
+        AppErrorFactory(message=f"Xero contact sync failed #{hour}", app="xero", age_hours=hour + 1)
+    AppErrorFactory(message="Xero token expired", app="xero", severity="critical", age_hours=2)
+    AppErrorFactory(message="Xero rate limited", app="xero", severity="warning", age_hours=3)
+    AppErrorFactory(message="Billing run aborted", app="billing", severity="critical", age_hours=4)
+    AppErrorFactory(message="Report timed out", app="reports", severity="error", age_hours=30)
 
 
 def test_filter_then_share_the_url_with_a_colleague(page, browser, live_server, staff_member):
@@ -99,7 +99,7 @@ def test_filter_then_share_the_url_with_a_colleague(page, browser, live_server, 
 def test_sort_and_page(page, live_server, staff_member):
     for hour in range(30):
         severity = "warning" if hour % 3 else "critical"
-        record(f"failure {hour}", severity=severity, age_hours=hour + 1)
+        AppErrorFactory(message=f"failure {hour}", severity=severity, age_hours=hour + 1)
     sign_in(page.context, live_server, staff_member)
     page.goto(f"{live_server.url}/?per_page=25")
     expect(page.locator(ROWS)).to_have_count(25)
@@ -119,8 +119,8 @@ def test_sort_and_page(page, live_server, staff_member):
 
 
 def test_resolve_and_unresolve_inline_without_a_page_load(page, live_server, staff_member):
-    first = record("first failure", age_hours=1)
-    record("second failure", age_hours=2)
+    first = AppErrorFactory(message="first failure", age_hours=1)
+    AppErrorFactory(message="second failure", age_hours=2)
     sign_in(page.context, live_server, staff_member)
     page.goto(f"{live_server.url}/")
     page.evaluate("window.stillThisPage = true")
@@ -149,7 +149,7 @@ def test_errors_spooled_during_an_outage_are_stored_from_the_banner(
 
     # The button, not the replay after a write, is what this journey is about.
     settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_AUTO_REPLAY_SECONDS": None}
-    record("stored at the time", age_hours=1)
+    AppErrorFactory(message="stored at the time", age_hours=1)
     append_to_spool(AppError(message="spooled while the database was away", data={}))
     sign_in(page.context, live_server, staff_member)
     page.goto(f"{live_server.url}/")
@@ -167,10 +167,12 @@ def test_errors_spooled_during_an_outage_are_stored_from_the_banner(
 
 
 def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member):
-    picked = [record(f"picked {n}", app="xero", age_hours=n + 1) for n in range(2)]
-    record("left alone", app="xero", age_hours=5)
-    billing = [record(f"billing {n}", app="billing", age_hours=n + 1) for n in range(3)]
-    record("elsewhere", app="reports", age_hours=1)
+    picked = [AppErrorFactory(message=f"picked {n}", app="xero", age_hours=n + 1) for n in range(2)]
+    AppErrorFactory(message="left alone", app="xero", age_hours=5)
+    billing = [
+        AppErrorFactory(message=f"billing {n}", app="billing", age_hours=n + 1) for n in range(3)
+    ]
+    AppErrorFactory(message="elsewhere", app="reports", age_hours=1)
     sign_in(page.context, live_server, staff_member)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
@@ -223,7 +225,9 @@ def test_charts_show_the_totals_of_the_current_filter(page, live_server, staff_m
 
 def test_hostile_text_renders_as_text_and_runs_nothing(page, live_server, staff_member):
     payload = "<img src=x onerror=alert(1)>"
-    error = record(payload, app=payload, function=payload, context={"note": payload})
+    error = AppErrorFactory(
+        message=payload, app=payload, function=payload, context={"note": payload}
+    )
     sign_in(page.context, live_server, staff_member)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -241,7 +245,7 @@ def test_hostile_text_renders_as_text_and_runs_nothing(page, live_server, staff_
 
 def test_non_staff_are_refused(page, live_server, django_user_model):
     django_user_model.objects.create_user("nick", password="nick-password")
-    record()
+    AppErrorFactory()
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/"))
     log_in(page, live_server, "nick", "nick-password")
@@ -250,8 +254,8 @@ def test_non_staff_are_refused(page, live_server, django_user_model):
 
 
 def test_everything_works_with_javascript_off(browser, live_server, staff_member):
-    error = record("no script here", app="xero")
-    record("billing", app="billing")
+    error = AppErrorFactory(message="no script here", app="xero")
+    AppErrorFactory(message="billing", app="billing")
     context = browser.new_context(java_script_enabled=False)
     try:
         sign_in(context, live_server, staff_member)

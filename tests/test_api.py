@@ -7,22 +7,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from errors.models import AppError
-from errors.services import persist_app_error, resolve_app_error
+from errors.services import resolve_app_error
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 LIST = "/api/app-errors/"
-
-
-def record(
-    message: str, *, app: str = "xero", severity: str = "error", age_hours: float = 1, **kwargs
-) -> AppError:
-    error = persist_app_error(ValueError(message), app=app, severity=severity, **kwargs)
-    AppError.objects.filter(pk=error.pk).update(
-        timestamp=timezone.now() - datetime.timedelta(hours=age_hours)
-    )
-    error.refresh_from_db()
-    return error
 
 
 @pytest.fixture
@@ -44,7 +34,8 @@ def messages(response) -> list[str]:
 
 
 def test_list_is_newest_first_with_count_and_links(api):
-    record("old", age_hours=3), record("new", age_hours=1)
+    AppErrorFactory(message="old", age_hours=3)
+    AppErrorFactory(message="new", age_hours=1)
     response = api.get(LIST)
     assert response.status_code == 200
     body = response.json()
@@ -55,7 +46,7 @@ def test_list_is_newest_first_with_count_and_links(api):
 
 def test_list_pages_by_fifty_and_page_size_up_to_two_hundred(api):
     for index in range(55):
-        record(f"e{index}", age_hours=index + 1)
+        AppErrorFactory(message=f"e{index}", age_hours=index + 1)
     first = api.get(LIST).json()
     assert len(first["results"]) == 50 and first["count"] == 55
     assert "page=2" in first["next"]
@@ -70,10 +61,10 @@ def test_count_is_exact_up_to_the_cap_and_says_when_it_stops(api, monkeypatch):
 
     monkeypatch.setattr(counting, "COUNT_CAP", 3)
     for index in range(5):
-        record(f"timeout {index}", age_hours=index + 1)
-    record("other", app="sage")
+        AppErrorFactory(message=f"timeout {index}", age_hours=index + 1)
+    AppErrorFactory(message="other", app="sage")
     for params in (
-        {"file__icontains": "test_api"},
+        {"file__icontains": "sync"},  # every row here: xero/sync.py, sage/sync.py
         {"search": "timeout"},
         {"search": "timeout", "app": "xero"},
     ):
@@ -93,8 +84,8 @@ def test_count_is_exact_up_to_the_cap_and_says_when_it_stops(api, monkeypatch):
 
 def test_a_bare_search_is_counted_like_a_filtered_one(api):
     for index in range(4):
-        record(f"ledger sync failed {index}", app="xero" if index % 2 else "sage")
-    record("unrelated")
+        AppErrorFactory(message=f"ledger sync failed {index}", app="xero" if index % 2 else "sage")
+    AppErrorFactory(message="unrelated")
     bare = api.get(LIST, {"search": "ledger sync"}).json()
     everywhere = api.get(LIST, {"search": "ledger sync", "severity__gte": "debug"}).json()
     assert bare["count"] == everywhere["count"] == 4
@@ -105,7 +96,7 @@ def test_a_bare_search_is_counted_like_a_filtered_one(api):
 
 def test_list_reads_in_a_fixed_number_of_queries(api, staff, count_queries):
     for index in range(5):
-        resolve_app_error(error=record(f"e{index}"), by=staff)
+        resolve_app_error(error=AppErrorFactory(message=f"e{index}"), by=staff)
     with count_queries() as queries:
         assert api.get(LIST).status_code == 200
     assert queries == [4]  # count, the page's ids, its rows, their resolvers
@@ -130,7 +121,7 @@ def test_list_reads_in_a_fixed_number_of_queries(api, staff, count_queries):
     ],
 )
 def test_invalid_parameters_are_a_400_naming_the_field(api, params, field):
-    record("one")
+    AppErrorFactory(message="one")
     response = api.get(LIST, params)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
@@ -157,9 +148,13 @@ def test_invalid_parameters_are_a_400_naming_the_field(api, params, field):
     ],
 )
 def test_every_filter(api, staff, params, expected):
-    record("xero warning", severity="warning", file="xero/api.py", function="pull", age_hours=1)
-    record("xero error", file="xero/sync.py", function="push", age_hours=3)
-    jobs = record("jobs error", app="jobs", file="jobs/run.py", function="run", age_hours=5)
+    AppErrorFactory(
+        message="xero warning", severity="warning", file="xero/api.py", function="pull", age_hours=1
+    )
+    AppErrorFactory(message="xero error", file="xero/sync.py", function="push", age_hours=3)
+    jobs = AppErrorFactory(
+        message="jobs error", app="jobs", file="jobs/run.py", function="run", age_hours=5
+    )
     resolve_app_error(error=jobs, by=staff)
     for name in ("timestamp__gte", "timestamp__lte"):
         if name in params:  # hours ago
@@ -171,9 +166,9 @@ def test_every_filter(api, staff, params, expected):
 
 def test_job_and_user_filters(api):
     job, user = uuid.uuid4(), uuid.uuid4()
-    record("for job", job_id=job)
-    record("for user", user_id=user)
-    record("neither")
+    AppErrorFactory(message="for job", job_id=job)
+    AppErrorFactory(message="for user", user_id=user)
+    AppErrorFactory(message="neither")
     assert messages(api.get(LIST, {"job_id": str(job)})) == ["for job"]
     assert messages(api.get(LIST, {"user_id": str(user)})) == ["for user"]
 
@@ -192,14 +187,16 @@ def test_job_and_user_filters(api):
     ],
 )
 def test_every_ordering(api, staff, ordering, expected):
-    record("a", app="m", severity="error", age_hours=1)
-    record("b", app="z", severity="warning", age_hours=2)
-    resolve_app_error(error=record("c", app="a", severity="critical", age_hours=3), by=staff)
+    AppErrorFactory(message="a", app="m", severity="error", age_hours=1)
+    AppErrorFactory(message="b", app="z", severity="warning", age_hours=2)
+    resolve_app_error(
+        error=AppErrorFactory(message="c", app="a", severity="critical", age_hours=3), by=staff
+    )
     assert messages(api.get(LIST, {"ordering": ordering})) == expected
 
 
 def test_detail_has_all_fields_data_and_names(api, staff):
-    error = record("detailed", additional_context={"invoice": "INV-7"})
+    error = AppErrorFactory(message="detailed", context={"invoice": "INV-7"})
     resolve_app_error(error=error, by=staff)
     response = api.get(f"{LIST}{error.pk}/")
     assert response.status_code == 200
@@ -220,7 +217,7 @@ def test_detail_of_a_bad_uuid_is_a_400_and_of_a_missing_one_a_404(api):
 
 
 def test_mark_resolved_records_who_and_when_and_is_idempotent(api, staff):
-    error = record("to resolve")
+    error = AppErrorFactory(message="to resolve")
     first = api.post(f"{LIST}{error.pk}/mark_resolved/")
     assert first.status_code == 200
     body = first.json()
@@ -232,7 +229,7 @@ def test_mark_resolved_records_who_and_when_and_is_idempotent(api, staff):
 
 
 def test_mark_unresolved_clears_the_resolution_and_is_idempotent(api, staff):
-    error = record("to reopen")
+    error = AppErrorFactory(message="to reopen")
     resolve_app_error(error=error, by=staff)
     for _ in range(2):
         body = api.post(f"{LIST}{error.pk}/mark_unresolved/").json()
@@ -243,7 +240,11 @@ def test_mark_unresolved_clears_the_resolution_and_is_idempotent(api, staff):
 
 
 def test_bulk_resolve_by_ids_returns_how_many_changed(api, staff):
-    a, b, c = record("a"), record("b"), record("c")
+    a, b, c = (
+        AppErrorFactory(message="a"),
+        AppErrorFactory(message="b"),
+        AppErrorFactory(message="c"),
+    )
     resolve_app_error(error=b, by=staff)
     response = api.post(f"{LIST}bulk_resolve/", {"ids": [str(a.pk), str(b.pk)]}, format="json")
     assert response.status_code == 200 and response.json() == {"resolved": 1}
@@ -256,14 +257,16 @@ def test_bulk_resolve_by_ids_returns_how_many_changed(api, staff):
 
 
 def test_bulk_resolve_by_the_current_filter(api):
-    record("xero one"), record("xero two"), record("jobs one", app="jobs")
+    AppErrorFactory(message="xero one")
+    AppErrorFactory(message="xero two")
+    AppErrorFactory(message="jobs one", app="jobs")
     response = api.post(f"{LIST}bulk_resolve/?app=xero", {}, format="json")
     assert response.json() == {"resolved": 2}
     assert list(AppError.objects.filter(resolved=False).values_list("app", flat=True)) == ["jobs"]
 
 
 def test_bulk_resolve_refuses_everything_by_accident_and_bad_ids(api):
-    record("a")
+    AppErrorFactory(message="a")
     empty = api.post(f"{LIST}bulk_resolve/", {}, format="json")
     assert empty.status_code == 400 and "ids" in empty.json()
     bad = api.post(f"{LIST}bulk_resolve/", {"ids": ["nope"]}, format="json")
@@ -274,9 +277,9 @@ def test_bulk_resolve_refuses_everything_by_accident_and_bad_ids(api):
 
 
 def test_trends_count_the_filtered_errors_by_bucket(api):
-    record("w", severity="warning", age_hours=1)
-    record("e", severity="error", age_hours=1)
-    record("other app", app="jobs", age_hours=1)
+    AppErrorFactory(message="w", severity="warning", age_hours=1)
+    AppErrorFactory(message="e", severity="error", age_hours=1)
+    AppErrorFactory(message="other app", app="jobs", age_hours=1)
     since = (timezone.now() - datetime.timedelta(hours=6)).isoformat()
     response = api.get(f"{LIST}trends/", {"app": "xero", "timestamp__gte": since})
     assert response.status_code == 200
@@ -303,7 +306,7 @@ def test_non_staff_are_refused(django_user_model):
 
 
 def test_viewer_may_read_but_not_resolve(viewer_api):
-    error = record("look only")
+    error = AppErrorFactory(message="look only")
     assert viewer_api.get(LIST).status_code == 200
     assert viewer_api.get(f"{LIST}{error.pk}/").status_code == 200
     for path in ("mark_resolved", "mark_unresolved"):

@@ -7,15 +7,15 @@ from django.utils import timezone
 
 from dashboard.charts import bucket_ranges, build_trend_charts
 from errors.selectors import count_app_errors_over_time, filter_app_errors
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def test_charts_stack_by_severity_and_app_with_click_filters():
-    record(app="xero", severity="error", age_hours=1)
-    record(app="xero", severity="critical", age_hours=1)
-    record(app="billing", severity="warning", age_hours=3)
+    AppErrorFactory(app="xero", severity="error", age_hours=1)
+    AppErrorFactory(app="xero", severity="critical", age_hours=1)
+    AppErrorFactory(app="billing", severity="warning", age_hours=3)
     filterset = filter_app_errors({"range": "24h"})
     assert filterset.is_valid()
     charts = build_trend_charts(count_app_errors_over_time(filterset))
@@ -31,7 +31,8 @@ def test_charts_stack_by_severity_and_app_with_click_filters():
 
 
 def test_charts_follow_the_filter():
-    record(app="xero"), record(app="billing")
+    AppErrorFactory(app="xero")
+    AppErrorFactory(app="billing")
     filterset = filter_app_errors({"app": "xero"})
     assert filterset.is_valid()
     charts = build_trend_charts(count_app_errors_over_time(filterset))
@@ -56,8 +57,8 @@ def test_bucket_ranges_cover_exactly_one_day_or_hour(settings):
 
 def test_a_chart_over_centuries_draws_the_newest_year_up_to_now():
     now = timezone.now()
-    record(age_hours=3)
-    record(age_hours=800 * 24)
+    AppErrorFactory(age_hours=3)
+    AppErrorFactory(age_hours=800 * 24)
     filterset = filter_app_errors(
         {"timestamp__gte": "0001-01-01T00:00:00Z", "timestamp__lte": "9999-12-31T23:59:59Z"}
     )

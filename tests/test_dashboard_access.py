@@ -3,14 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
 def pages():
-    error = record()
+    error = AppErrorFactory()
     return [reverse("error_list"), reverse("error_detail", args=[error.pk])]
 
 

@@ -4,7 +4,7 @@ piece of user-controlled text is escaped."""
 import pytest
 from django.urls import reverse
 
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -32,7 +32,7 @@ PAYLOAD = "<img src=x onerror=alert(1)>"
     ],
 )
 def test_bad_values_are_form_errors_on_a_200_page(staff_client, params, field):
-    record()
+    AppErrorFactory()
     for headers in ({}, {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "dashboard-body"}):
         response = staff_client.get(LIST, params, **headers)
         assert response.status_code == 200
@@ -42,20 +42,20 @@ def test_bad_values_are_form_errors_on_a_200_page(staff_client, params, field):
 
 
 def test_a_bad_filter_lists_nothing_rather_than_ignoring_it(staff_client):
-    record()
+    AppErrorFactory()
     html = staff_client.get(LIST, {"job_id": "nope"}).content.decode()
     assert '<tr id="error-' not in html
     assert "Nothing is listed until the filter errors above are fixed." in html
 
 
 def test_a_bad_page_size_falls_back_but_still_lists(staff_client):
-    record()
+    AppErrorFactory()
     html = staff_client.get(LIST, {"per_page": "7"}).content.decode()
     assert '<tr id="error-' in html
 
 
 def test_sql_looking_values_are_just_values(staff_client):
-    record(app="xero")
+    AppErrorFactory(app="xero")
     response = staff_client.get(LIST, {"app": "xero' OR '1'='1", "search": "'; DROP TABLE x; --"})
     assert response.status_code == 200
     assert '<tr id="error-' not in response.content.decode()
@@ -67,11 +67,8 @@ def test_unknown_error_id_is_a_404(staff_client):
 
 
 def hostile_error():
-    return record(
-        PAYLOAD,
-        app=PAYLOAD,
-        function=PAYLOAD,
-        context={"note": PAYLOAD, PAYLOAD: "key"},
+    return AppErrorFactory(
+        message=PAYLOAD, app=PAYLOAD, function=PAYLOAD, context={"note": PAYLOAD, PAYLOAD: "key"}
     )
 
 
@@ -101,7 +98,7 @@ def test_hostile_text_is_escaped_on_the_detail_page(staff_client):
     ],
 )
 def test_dates_no_database_can_hold_are_form_errors(staff_client, params, field):
-    record()
+    AppErrorFactory()
     response = staff_client.get(LIST, params)
     assert response.status_code == 200
     assert f"<code>{field}</code>" in response.content.decode()
@@ -116,7 +113,7 @@ def test_dates_no_database_can_hold_are_form_errors(staff_client, params, field)
     ],
 )
 def test_extreme_but_valid_dates_list_without_error(staff_client, params):
-    record()
+    AppErrorFactory()
     response = staff_client.get(LIST, params)
     assert response.status_code == 200
     assert 'id="filter-errors"' not in response.content.decode()

@@ -5,15 +5,15 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def test_detail_shows_the_error_trace_context_and_filter_links(staff_client):
     job, user = uuid.uuid4(), uuid.uuid4()
-    error = record(
-        "Invoice 7 rejected", job_id=job, user_id=user, context={"invoice": {"number": 7}}
+    error = AppErrorFactory(
+        message="Invoice 7 rejected", job_id=job, user_id=user, context={"invoice": {"number": 7}}
     )
     response = staff_client.get(reverse("error_detail", args=[error.pk]))
     html = response.content.decode()
@@ -27,16 +27,16 @@ def test_detail_shows_the_error_trace_context_and_filter_links(staff_client):
 
 
 def test_detail_lists_other_occurrences_of_the_same_failure(staff_client):
-    error = record("boom 1", age_hours=1)
-    same = record("boom 2", age_hours=2)
-    elsewhere = record("boom 3", function="other_function")
+    error = AppErrorFactory(message="boom 1", age_hours=1)
+    same = AppErrorFactory(message="boom 2", age_hours=2)
+    elsewhere = AppErrorFactory(message="boom 3", function="other_function")
     html = staff_client.get(reverse("error_detail", args=[error.pk])).content.decode()
     assert reverse("error_detail", args=[same.pk]) in html
     assert reverse("error_detail", args=[elsewhere.pk]) not in html
 
 
 def test_detail_shows_who_resolved_it(staff_client, staff):
-    error = record()
+    error = AppErrorFactory()
     staff_client.post(reverse("error_resolve", args=[error.pk]))
     html = staff_client.get(reverse("error_detail", args=[error.pk])).content.decode()
     assert "Resolved by Alice" in html

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -18,7 +18,7 @@ def htmx_get(client, target: str, params=None, **headers):
 
 
 def test_full_page_has_every_region_and_htmx_wiring(staff_client):
-    record()
+    AppErrorFactory()
     html = staff_client.get(LIST).content.decode()
     assert "<html" in html
     for region in ('id="dashboard-body"', 'id="listing"', 'id="summary"', 'id="results"'):
@@ -39,7 +39,7 @@ def test_full_page_has_every_region_and_htmx_wiring(staff_client):
     ],
 )
 def test_htmx_requests_get_only_their_partial(staff_client, target, present, absent):
-    record()
+    AppErrorFactory()
     response = htmx_get(staff_client, target)
     html = response.content.decode()
     assert response.status_code == 200
@@ -50,13 +50,14 @@ def test_htmx_requests_get_only_their_partial(staff_client, target, present, abs
 
 
 def test_history_restore_gets_the_full_page(staff_client):
-    record()
+    AppErrorFactory()
     response = htmx_get(staff_client, "results", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in response.content.decode()
 
 
 def test_partial_and_full_page_show_the_same_rows(staff_client):
-    record("a", app="xero"), record("b", app="billing")
+    AppErrorFactory(message="a", app="xero")
+    AppErrorFactory(message="b", app="billing")
     params = {"app": "xero", "ordering": "severity"}
     full = ROW_ID.findall(staff_client.get(LIST, params).content.decode())
     part = ROW_ID.findall(htmx_get(staff_client, "results", params).content.decode())
@@ -65,7 +66,9 @@ def test_partial_and_full_page_show_the_same_rows(staff_client):
 
 
 def test_summary_counts_follow_the_filter(staff_client):
-    record(app="xero"), record(app="xero"), record(app="billing")
+    AppErrorFactory(app="xero")
+    AppErrorFactory(app="xero")
+    AppErrorFactory(app="billing")
     html = htmx_get(staff_client, "summary", {"app": "xero"}).content.decode()
     assert 'data-total="2"' in html
     assert 'data-unresolved="2"' in html

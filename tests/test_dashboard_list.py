@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from errors.models import AppError
 from errors.selectors import count_app_errors
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -21,8 +21,10 @@ def row_ids(response) -> list[str]:
 
 
 def test_list_shows_newest_first_with_every_column(staff_client):
-    older = record("older failure", age_hours=5)
-    newer = record("newer failure", age_hours=1, job_id=uuid.uuid4(), user_id=uuid.uuid4())
+    older = AppErrorFactory(message="older failure", age_hours=5)
+    newer = AppErrorFactory(
+        message="newer failure", age_hours=1, job_id=uuid.uuid4(), user_id=uuid.uuid4()
+    )
     response = staff_client.get(LIST)
     assert response.status_code == 200
     assert row_ids(response) == [str(newer.pk), str(older.pk)]
@@ -35,9 +37,9 @@ def test_list_shows_newest_first_with_every_column(staff_client):
 
 
 def test_filter_by_app_and_severity_keeps_the_form_values(staff_client):
-    wanted = record("wanted", app="xero", severity="critical")
-    record("other app", app="billing", severity="critical")
-    record("too mild", app="xero", severity="warning")
+    wanted = AppErrorFactory(message="wanted", app="xero", severity="critical")
+    AppErrorFactory(message="other app", app="billing", severity="critical")
+    AppErrorFactory(message="too mild", app="xero", severity="warning")
     response = staff_client.get(LIST, {"app": "xero", "severity__gte": "40"})
     assert row_ids(response) == [str(wanted.pk)]
     html = response.content.decode()
@@ -48,16 +50,16 @@ def test_filter_by_app_and_severity_keeps_the_form_values(staff_client):
 
 
 def test_search_icontains_message(staff_client):
-    hit = record("Invoice 42 rejected by Xero")
-    record("Something else")
+    hit = AppErrorFactory(message="Invoice 42 rejected by Xero")
+    AppErrorFactory(message="Something else")
     response = staff_client.get(LIST, {"search": "invoice"})
     assert row_ids(response) == [str(hit.pk)]
 
 
 def test_resolved_filter_and_quick_range(staff_client, staff):
-    fresh = record("fresh", age_hours=2)
-    record("old", age_hours=24 * 10)
-    resolved = record("done", age_hours=3)
+    fresh = AppErrorFactory(message="fresh", age_hours=2)
+    AppErrorFactory(message="old", age_hours=24 * 10)
+    resolved = AppErrorFactory(message="done", age_hours=3)
     AppError.objects.filter(pk=resolved.pk).update(resolved=True)
     assert row_ids(staff_client.get(LIST, {"range": "24h", "resolved": "false"})) == [str(fresh.pk)]
     assert row_ids(staff_client.get(LIST, {"resolved": "true"})) == [str(resolved.pk)]
@@ -73,9 +75,9 @@ def test_resolved_filter_and_quick_range(staff_client, staff):
     ],
 )
 def test_sorting_through_the_ordering_parameter(staff_client, ordering, expected):
-    record("w", app="c-app", severity="warning", age_hours=1)
-    record("e", app="b-app", severity="error", age_hours=2)
-    record("c", app="a-app", severity="critical", age_hours=3)
+    AppErrorFactory(message="w", app="c-app", severity="warning", age_hours=1)
+    AppErrorFactory(message="e", app="b-app", severity="error", age_hours=2)
+    AppErrorFactory(message="c", app="a-app", severity="critical", age_hours=3)
     response = staff_client.get(LIST, {"ordering": ordering})
     rows = [row.record for row in response.context["listing"].table.rows]
     key = "app" if "app" in expected[0] else "severity"
@@ -84,7 +86,7 @@ def test_sorting_through_the_ordering_parameter(staff_client, ordering, expected
 
 
 def test_sort_links_toggle_and_keep_the_filter(staff_client):
-    record()
+    AppErrorFactory()
     html = staff_client.get(LIST, {"app": "xero", "ordering": "-severity"}).content.decode()
     assert 'href="?app=xero&amp;ordering=severity"' in html
     assert 'class="sort desc"' in html
@@ -93,7 +95,7 @@ def test_sort_links_toggle_and_keep_the_filter(staff_client):
 
 def test_pagination_with_per_page_and_page_links(staff_client):
     for hour in range(30):
-        record(f"failure {hour}", age_hours=hour + 1)
+        AppErrorFactory(message=f"failure {hour}", age_hours=hour + 1)
     response = staff_client.get(LIST, {"per_page": "25", "page": "2", "app": "xero"})
     assert len(row_ids(response)) == 5
     html = response.content.decode()
@@ -103,7 +105,7 @@ def test_pagination_with_per_page_and_page_links(staff_client):
 
 
 def test_out_of_range_page_shows_the_last_page(staff_client):
-    record()
+    AppErrorFactory()
     response = staff_client.get(LIST, {"page": "99"})
     assert response.status_code == 200
     assert len(row_ids(response)) == 1
@@ -111,7 +113,7 @@ def test_out_of_range_page_shows_the_last_page(staff_client):
 
 def test_count_is_capped_and_says_so(staff_client):
     for hour in range(4):
-        record(f"f{hour}", age_hours=hour + 1)
+        AppErrorFactory(message=f"f{hour}", age_hours=hour + 1)
     assert count_app_errors(AppError.objects.all(), cap=3) == (3, False)
     assert count_app_errors(AppError.objects.all(), cap=4) == (4, True)
     assert count_app_errors(AppError.objects.filter(app="none"), cap=4) == (0, True)
@@ -153,8 +155,10 @@ def test_totals_answer_counts_exactly_past_the_cap(staff_client, staff, monkeypa
     from errors import counting
 
     for hour in range(3):
-        record(f"f{hour}", age_hours=hour + 1, severity="warning" if hour else "error")
-    error = record("old", age_hours=24 * 40, app="billing")
+        AppErrorFactory(
+            message=f"f{hour}", age_hours=hour + 1, severity="warning" if hour else "error"
+        )
+    error = AppErrorFactory(message="old", age_hours=24 * 40, app="billing")
     staff_client.post(reverse("error_resolve", args=[error.pk]))
     monkeypatch.setattr(counting, "COUNT_CAP", 1)
     html = staff_client.get(LIST).content.decode()
@@ -179,9 +183,9 @@ def test_totals_answer_counts_exactly_past_the_cap(staff_client, staff, monkeypa
 def test_counts_equal_the_rows_they_stand_for(staff_client, params):
     from errors.selectors import count_filtered_app_errors, filter_app_errors
 
-    record("a", age_hours=1, severity="critical")
-    record("b", age_hours=30, app="billing", severity="warning")
-    resolved = record("c", age_hours=2)
+    AppErrorFactory(message="a", age_hours=1, severity="critical")
+    AppErrorFactory(message="b", age_hours=30, app="billing", severity="warning")
+    resolved = AppErrorFactory(message="c", age_hours=2)
     staff_client.post(reverse("error_resolve", args=[resolved.pk]))
     filterset = filter_app_errors(params)
     assert filterset.is_valid()
@@ -192,7 +196,7 @@ def test_counts_equal_the_rows_they_stand_for(staff_client, params):
 
 
 def test_empty_state_names_the_filter_and_how_to_clear_it(staff_client):
-    record(app="xero")
+    AppErrorFactory(app="xero")
     html = staff_client.get(LIST, {"app": "nothing-here"}).content.decode()
     assert "No errors match" in html
     assert "nothing-here" in html
@@ -203,7 +207,7 @@ def test_queries_per_page_do_not_grow_with_rows(staff_client, staff, count_queri
     def queries_for(rows: int) -> int:
         AppError.objects.all().delete()
         for hour in range(rows):
-            error = record(f"f{hour}", age_hours=hour + 1)
+            error = AppErrorFactory(message=f"f{hour}", age_hours=hour + 1)
             if hour % 2 == 0:
                 AppError.objects.filter(pk=error.pk).update(resolved=True, resolved_by=staff.pk)
         with count_queries() as counted:
@@ -237,7 +241,7 @@ def test_relative_times_read_in_their_largest_unit(seconds, text):
 
 
 def test_rows_link_to_the_detail_page_and_resolve_in_place(staff_client):
-    error = record(age_hours=3)
+    error = AppErrorFactory(age_hours=3)
     html = staff_client.get(LIST).content.decode()
     detail = reverse("error_detail", args=[error.pk])
     resolve = reverse("error_resolve", args=[error.pk])

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from errors.models import AppError
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -12,7 +12,7 @@ LIST = reverse("error_list")
 
 
 def test_inline_resolve_swaps_the_row_and_signals_the_page(staff_client, staff):
-    error = record()
+    error = AppErrorFactory()
     response = staff_client.post(
         reverse("error_resolve", args=[error.pk]),
         HTTP_HX_REQUEST="true",
@@ -29,7 +29,7 @@ def test_inline_resolve_swaps_the_row_and_signals_the_page(staff_client, staff):
 
 
 def test_inline_unresolve_clears_the_resolution(staff_client, staff):
-    error = record()
+    error = AppErrorFactory()
     AppError.objects.filter(pk=error.pk).update(resolved=True, resolved_by=staff.pk)
     response = staff_client.post(
         reverse("error_unresolve", args=[error.pk]), HTTP_HX_REQUEST="true"
@@ -40,14 +40,14 @@ def test_inline_unresolve_clears_the_resolution(staff_client, staff):
 
 
 def test_resolve_without_javascript_redirects_back(staff_client):
-    error = record()
+    error = AppErrorFactory()
     response = staff_client.post(reverse("error_resolve", args=[error.pk]), {"next": "/?app=xero"})
     assert response.status_code == 302 and response["Location"] == "/?app=xero"
     assert AppError.objects.get(pk=error.pk).resolved
 
 
 def test_resolve_refuses_a_next_url_off_site(staff_client):
-    error = record()
+    error = AppErrorFactory()
     response = staff_client.post(
         reverse("error_resolve", args=[error.pk]), {"next": "https://evil.example/"}
     )
@@ -55,7 +55,7 @@ def test_resolve_refuses_a_next_url_off_site(staff_client):
 
 
 def test_resolve_needs_post_and_csrf(staff, client):
-    error = record()
+    error = AppErrorFactory()
     client.force_login(staff)
     assert client.get(reverse("error_resolve", args=[error.pk])).status_code == 405
     from django.test import Client
@@ -67,7 +67,7 @@ def test_resolve_needs_post_and_csrf(staff, client):
 
 
 def test_viewer_without_permission_gets_403_and_no_buttons(client, viewer):
-    error = record()
+    error = AppErrorFactory()
     client.force_login(viewer)
     html = client.get(LIST).content.decode()
     assert ">Resolve</button>" not in html
@@ -83,7 +83,11 @@ def test_resolving_a_missing_error_is_a_404(staff_client):
 
 
 def test_bulk_resolve_selected_rows(staff_client, staff):
-    first, second, untouched = record("1"), record("2"), record("3")
+    first, second, untouched = (
+        AppErrorFactory(message="1"),
+        AppErrorFactory(message="2"),
+        AppErrorFactory(message="3"),
+    )
     response = staff_client.post(
         reverse("error_bulk_resolve") + "?app=xero",
         {"scope": "selected", "ids": [first.pk, second.pk], "confirmed": "on"},
@@ -100,8 +104,9 @@ def test_bulk_resolve_selected_rows(staff_client, staff):
 
 
 def test_bulk_resolve_all_matching_the_filter(staff_client):
-    record(app="xero"), record(app="xero")
-    other = record(app="billing")
+    AppErrorFactory(app="xero")
+    AppErrorFactory(app="xero")
+    other = AppErrorFactory(app="billing")
     response = staff_client.post(
         reverse("error_bulk_resolve") + "?app=xero", {"scope": "all", "confirmed": "on"}
     )
@@ -111,7 +116,7 @@ def test_bulk_resolve_all_matching_the_filter(staff_client):
 
 
 def test_bulk_resolve_asks_first_without_javascript(staff_client):
-    error = record(app="xero")
+    error = AppErrorFactory(app="xero")
     response = staff_client.post(reverse("error_bulk_resolve") + "?app=xero", {"scope": "all"})
     html = response.content.decode()
     assert response.status_code == 200
@@ -131,7 +136,7 @@ def test_bulk_resolve_asks_first_without_javascript(staff_client):
     ],
 )
 def test_bulk_resolve_bad_input_is_refused_with_a_message(staff_client, query, data, message):
-    error = record()
+    error = AppErrorFactory()
     response = staff_client.post(reverse("error_bulk_resolve") + query, data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -141,7 +146,8 @@ def test_bulk_resolve_bad_input_is_refused_with_a_message(staff_client, query, d
 
 
 def test_rows_after_a_bulk_action_return_to_the_list_not_the_action(staff_client):
-    record("1"), record("2")
+    AppErrorFactory(message="1")
+    AppErrorFactory(message="2")
     first = AppError.objects.first()
     response = staff_client.post(
         reverse("error_bulk_resolve") + "?app=xero",

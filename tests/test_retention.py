@@ -12,7 +12,7 @@ from errors.retention import cutoff_for, prune_app_errors
 from errors.search import search_app_errors
 from errors.selectors import filter_app_errors
 from errors.services import resolve_app_error
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -22,11 +22,15 @@ DAY = 24
 @pytest.fixture
 def aged(staff) -> dict[str, AppError]:
     errors = {
-        "old": record("ancient ledger failure", age_hours=40 * DAY),
-        "old resolved": record("ancient resolved failure", app="billing", age_hours=35 * DAY),
-        "older resolved": record("older resolved failure", app="billing", age_hours=50 * DAY),
-        "recent": record("recent ledger failure", age_hours=10 * DAY),
-        "recent resolved": record("recent resolved failure", age_hours=2 * DAY),
+        "old": AppErrorFactory(message="ancient ledger failure", age_hours=40 * DAY),
+        "old resolved": AppErrorFactory(
+            message="ancient resolved failure", app="billing", age_hours=35 * DAY
+        ),
+        "older resolved": AppErrorFactory(
+            message="older resolved failure", app="billing", age_hours=50 * DAY
+        ),
+        "recent": AppErrorFactory(message="recent ledger failure", age_hours=10 * DAY),
+        "recent resolved": AppErrorFactory(message="recent resolved failure", age_hours=2 * DAY),
     }
     for name in ("old resolved", "older resolved", "recent resolved"):
         resolve_app_error(error=errors[name], by=staff)
@@ -79,7 +83,7 @@ def test_deletes_in_batches_oldest_first(aged):
 
 def test_errors_recorded_at_the_same_moment_are_all_deleted_across_batches(aged):
     moment = aged["old"].timestamp
-    same = [record(f"same moment {n}", age_hours=1) for n in range(3)]
+    same = [AppErrorFactory(message=f"same moment {n}", age_hours=1) for n in range(3)]
     AppError.objects.filter(pk__in=[error.pk for error in same]).update(timestamp=moment)
     assert prune_app_errors(cutoff_for(30), batch_size=1) == 6
     assert messages() == {"recent ledger failure", "recent resolved failure"}

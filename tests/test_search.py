@@ -12,16 +12,13 @@ from errors.selectors import (
     list_ranked_app_errors,
 )
 from errors.services import persist_app_error, resolve_app_error
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 class InvoiceRejected(Exception):
     pass
-
-
-def record(message: str, exception: type[BaseException] = ValueError, **context) -> AppError:
-    return persist_app_error(exception(message), app="xero", additional_context=context)
 
 
 def raise_and_record():
@@ -50,7 +47,7 @@ def test_parse_reads_words_phrases_and_prefixes():
      '"open quote', "\x00", "🙂", "a" * 5000, "word " * 2000, "%_\\", "; DROP TABLE x"],
 )  # fmt: skip
 def test_any_user_text_is_a_valid_query(text):
-    record("the quick brown fox")
+    AppErrorFactory(message="the quick brown fox")
     terms = parse_search(text)
     assert len(terms) <= 16
     # Rendering never lets syntax through: only quoted letters and digits.
@@ -67,8 +64,12 @@ def test_rendered_queries_quote_every_word():
 
 
 def test_finds_words_in_message_exception_type_and_context_values():
-    record("Xero refused the invoice", InvoiceRejected, invoice="INV-7781", amount=1250)
-    record("Database went away", path="/reports/weekly")
+    AppErrorFactory(
+        message="Xero refused the invoice",
+        exception=InvoiceRejected,
+        context={"invoice": "INV-7781", "amount": 1250},
+    )
+    AppErrorFactory(message="Database went away", context={"path": "/reports/weekly"})
     assert found("refused") == {"Xero refused the invoice"}
     assert found("InvoiceRejected") == {"Xero refused the invoice"}
     assert found("INV-7781") == {"Xero refused the invoice"}
@@ -80,7 +81,7 @@ def test_finds_words_in_message_exception_type_and_context_values():
 
 def test_context_keys_and_the_trace_are_not_indexed():
     raise_and_record()
-    record("keyed", invoice="INV-1")
+    AppErrorFactory(message="keyed", context={"invoice": "INV-1"})
     assert found("quokkaword") == set()
     assert found("raise_and_record") == set()
     assert found("invoice") == set()  # a key, not a value
@@ -88,8 +89,8 @@ def test_context_keys_and_the_trace_are_not_indexed():
 
 
 def test_phrases_and_prefixes():
-    record("push invoice failed")
-    record("invoice push failed")
+    AppErrorFactory(message="push invoice failed")
+    AppErrorFactory(message="invoice push failed")
     assert found('"push invoice"') == {"push invoice failed"}
     assert found("push invoice") == {"push invoice failed", "invoice push failed"}
     assert found("invo*") == {"push invoice failed", "invoice push failed"}
@@ -98,7 +99,9 @@ def test_phrases_and_prefixes():
 
 
 def test_punctuation_joined_words_match_as_phrases():
-    record("Calling xero.push_invoice failed", path="errors/services.py")
+    AppErrorFactory(
+        message="Calling xero.push_invoice failed", context={"path": "errors/services.py"}
+    )
     assert found("push_invoice") == {"Calling xero.push_invoice failed"}
     assert found("xero.push_invoice") == {"Calling xero.push_invoice failed"}
     assert found("services") == {"Calling xero.push_invoice failed"}
@@ -106,22 +109,23 @@ def test_punctuation_joined_words_match_as_phrases():
 
 
 def test_unicode_words():
-    record("Zahlung für Müller fehlgeschlagen")
-    record("支払い 失敗")
+    AppErrorFactory(message="Zahlung für Müller fehlgeschlagen")
+    AppErrorFactory(message="支払い 失敗")
     assert found("müller") == {"Zahlung für Müller fehlgeschlagen"}
     assert found("MÜLLER") == {"Zahlung für Müller fehlgeschlagen"}
     assert found("失敗") == {"支払い 失敗"}
 
 
 def test_blank_text_filters_nothing_and_wordless_text_matches_nothing():
-    record("one"), record("two")
+    AppErrorFactory(message="one")
+    AppErrorFactory(message="two")
     assert found("   ") == {"one", "two"}
     assert found("!!! ...") == set()
 
 
 def test_results_are_newest_first_or_best_match_first_when_ranked(staff):
-    strong = record("timeout timeout timeout")
-    weak = record("timeout talking to the bank feed service once more")
+    strong = AppErrorFactory(message="timeout timeout timeout")
+    weak = AppErrorFactory(message="timeout talking to the bank feed service once more")
     filterset = filter_app_errors({"search": "timeout"})
     assert filterset.is_valid()
     assert [e.pk for e in list_app_errors(filterset)] == [weak.pk, strong.pk]
@@ -134,7 +138,7 @@ def test_results_are_newest_first_or_best_match_first_when_ranked(staff):
 
 
 def test_index_follows_updates_and_deletes_but_not_resolution(staff):
-    error = record("original words")
+    error = AppErrorFactory(message="original words")
     resolve_app_error(error=error, by=staff)
     assert found("original") == {"original words"}
     error.message = "replacement text"
@@ -154,7 +158,7 @@ def test_resolving_does_not_rewrite_the_postgresql_index_row(staff):
             )
             assert "UPDATE OF message, data" in cursor.fetchone()[0]
         return
-    error = record("stable words")
+    error = AppErrorFactory(message="stable words")
 
     def row_version():
         with connection.cursor() as cursor:
@@ -174,8 +178,8 @@ def test_search_and_its_count_use_the_index():
     from errors.search import MATCHING_IDS_SQL, count_search_matches
 
     for index in range(30):
-        record(f"filler message {index}")
-    record("needle in the haystack")
+        AppErrorFactory(message=f"filler message {index}")
+    AppErrorFactory(message="needle in the haystack")
     queryset = search_app_errors(AppError.objects.all(), "needle")
     connection = connections[queryset.db]
     with connection.cursor() as cursor:
@@ -196,8 +200,8 @@ def test_search_and_its_count_use_the_index():
 
 
 def test_highlights_mark_matched_words_and_escape_the_rest():
-    error = record("<b>Refused</b> invoice for refused payment")
-    context_only = record("nothing here", note="refused")
+    error = AppErrorFactory(message="<b>Refused</b> invoice for refused payment")
+    context_only = AppErrorFactory(message="nothing here", context={"note": "refused"})
     highlights = highlight_app_error_messages([error, context_only], "refused")
     assert set(highlights) == {error.pk}
     assert highlights[error.pk] == (
@@ -206,7 +210,8 @@ def test_highlights_mark_matched_words_and_escape_the_rest():
 
 
 def test_dashboard_filter_and_api_use_the_same_search(staff):
-    record("Xero refused the invoice"), record("Database went away")
+    AppErrorFactory(message="Xero refused the invoice")
+    AppErrorFactory(message="Database went away")
     filterset = filter_app_errors({"search": "refused"})
     assert filterset.is_valid()
     assert [e.message for e in list_app_errors(filterset)] == ["Xero refused the invoice"]
@@ -225,7 +230,7 @@ def api_client(user=None) -> APIClient:
 
 
 def test_search_inside_a_subquery_keeps_to_its_own_rows(staff):
-    match, other = record("needle here"), record("nothing")
+    match, other = AppErrorFactory(message="needle here"), AppErrorFactory(message="nothing")
     searched = search_app_errors(AppError.objects.all(), "needle")
     outer = AppError.objects.filter(pk__in=searched.values("pk"))
     assert list(outer.values_list("message", flat=True)) == ["needle here"]
@@ -239,8 +244,8 @@ def test_sqlite_walks_the_time_index_only_to_find_a_few_of_many_matches(monkeypa
     import errors.search
 
     for index in range(4):
-        record(f"broad word {index}")
-    record("narrow broad")
+        AppErrorFactory(message=f"broad word {index}")
+    AppErrorFactory(message="narrow broad")
     if connections[errors_alias()].vendor != "sqlite":
         pytest.skip("SQLite's plan choice")
     monkeypatch.setattr(errors.search, "ROWID_LOOKUP_COST", 1)  # as at a million rows
@@ -257,8 +262,8 @@ def test_postgresql_fetches_few_matches_by_id_and_joins_for_many(monkeypatch):
     import errors.search
 
     for index in range(4):
-        record(f"broad word {index}")
-    record("narrow broad")
+        AppErrorFactory(message=f"broad word {index}")
+    AppErrorFactory(message="narrow broad")
     if connections[errors_alias()].vendor != "postgresql":
         pytest.skip("PostgreSQL's plan choice")
     monkeypatch.setattr(errors.search, "BROAD_PG_SEARCH", 2)
@@ -279,10 +284,10 @@ def test_postgresql_fetches_few_matches_by_id_and_joins_for_many(monkeypatch):
 def test_ranking_reorders_only_the_newest_matches():
     from errors.selectors import RankedAppErrors, list_app_errors
 
-    oldest = record("timeout timeout timeout timeout")
-    older = record("timeout once in a long message about the bank feed service")
-    newer = record("timeout once more in a long message about the bank feed")
-    newest = record("timeout timeout")
+    oldest = AppErrorFactory(message="timeout timeout timeout timeout")
+    older = AppErrorFactory(message="timeout once in a long message about the bank feed service")
+    newer = AppErrorFactory(message="timeout once more in a long message about the bank feed")
+    newest = AppErrorFactory(message="timeout timeout")
     filterset = filter_app_errors({"search": "timeout"})
     assert filterset.is_valid()
     ranked = RankedAppErrors(list_app_errors(filterset), "timeout", window=2)
@@ -296,10 +301,12 @@ def test_ranking_reorders_only_the_newest_matches():
 
 
 def test_ranking_prefers_more_occurrences_and_shorter_texts():
-    longer = record("timeout talking to the bank feed service, timeout again later on")
-    shorter = record("timeout twice: timeout")
-    once = record("one timeout in a message")
-    other = record("unrelated")
+    longer = AppErrorFactory(
+        message="timeout talking to the bank feed service, timeout again later on"
+    )
+    shorter = AppErrorFactory(message="timeout twice: timeout")
+    once = AppErrorFactory(message="one timeout in a message")
+    other = AppErrorFactory(message="unrelated")
     filterset = filter_app_errors({"search": "timeout"})
     assert filterset.is_valid()
     assert [e.pk for e in list_ranked_app_errors(filterset)] == [shorter.pk, longer.pk, once.pk]
@@ -310,8 +317,10 @@ def test_search_count_comes_from_the_index_and_agrees_with_the_rows():
     from errors.search import count_search_matches
 
     for index in range(6):
-        record(f"payroll export {index}", **({"note": "payroll"} if index % 2 else {}))
-    record("nothing")
+        AppErrorFactory(
+            message=f"payroll export {index}", context={"note": "payroll"} if index % 2 else {}
+        )
+    AppErrorFactory(message="nothing")
     for text, expected in (
         ("payroll", 6),
         ("payroll export", 6),
@@ -331,8 +340,8 @@ def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
     alias = errors_alias()
     if connections[alias].vendor != "postgresql":
         pytest.skip("SQLite's FTS5 reads prefixes from its own index")
-    record("duplicate key on timesheet")
-    error = record("nothing to see")
+    AppErrorFactory(message="duplicate key on timesheet")
+    error = AppErrorFactory(message="nothing to see")
     error.message = "duplicated row in timesheets"
     error.save()  # an edited message adds its words too
     expanded = expand_prefixes(alias, parse_search("dupl* timesh*"))

@@ -1,30 +1,22 @@
-import datetime
-
 import pytest
-from django.utils import timezone
 
-from errors.models import AppError
 from errors.selectors import (
     count_app_errors_over_time,
     filter_app_errors,
     list_app_errors,
     list_app_names,
 )
-from errors.services import persist_app_error, resolve_app_error
+from errors.services import resolve_app_error
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-def record(message: str, *, app: str = "xero", severity: str = "error", age_hours: float = 1):
-    error = persist_app_error(ValueError(message), app=app, severity=severity)
-    AppError.objects.filter(pk=error.pk).update(
-        timestamp=timezone.now() - datetime.timedelta(hours=age_hours)
-    )
-    return error
-
-
 def test_list_is_newest_first_with_a_unique_tie_breaker():
-    older, newer = record("older", age_hours=5), record("newer", age_hours=1)
+    older, newer = (
+        AppErrorFactory(message="older", age_hours=5),
+        AppErrorFactory(message="newer", age_hours=1),
+    )
     filterset = filter_app_errors({})
     assert filterset.is_valid()
     rows = list(list_app_errors(filterset))
@@ -33,7 +25,8 @@ def test_list_is_newest_first_with_a_unique_tie_breaker():
 
 
 def test_ordering_parameter_keeps_the_tie_breaker():
-    record("a", severity="warning"), record("b", severity="critical")
+    AppErrorFactory(message="a", severity="warning")
+    AppErrorFactory(message="b", severity="critical")
     filterset = filter_app_errors({"ordering": "-severity"})
     assert filterset.is_valid()
     queryset = list_app_errors(filterset)
@@ -59,7 +52,8 @@ def test_bad_parameters_are_form_errors(params):
 
 
 def test_severity_filters_accept_names_and_numbers():
-    record("w", severity="warning"), record("c", severity="critical")
+    AppErrorFactory(message="w", severity="warning")
+    AppErrorFactory(message="c", severity="critical")
     for params in ({"severity__gte": "error"}, {"severity__gte": "40"}):
         filterset = filter_app_errors(params)
         assert filterset.is_valid()
@@ -69,7 +63,7 @@ def test_severity_filters_accept_names_and_numbers():
 @pytest.mark.parametrize("rows", [1, 6])
 def test_resolver_is_fetched_in_one_query_for_any_number_of_rows(staff, count_queries, rows):
     for n in range(rows):
-        resolve_app_error(error=record(str(n)), by=staff)
+        resolve_app_error(error=AppErrorFactory(message=str(n)), by=staff)
     filterset = filter_app_errors({})
     filterset.is_valid()
     with count_queries() as queries:
@@ -79,15 +73,19 @@ def test_resolver_is_fetched_in_one_query_for_any_number_of_rows(staff, count_qu
 
 
 def test_app_names_are_distinct_and_sorted():
-    record("1", app="xero"), record("2", app="job"), record("3", app="xero")
+    AppErrorFactory(message="1", app="xero")
+    AppErrorFactory(message="2", app="job")
+    AppErrorFactory(message="3", app="xero")
     assert list_app_names() == ["job", "xero"]
 
 
 def test_trend_counts_match_the_filter_by_severity_and_app():
-    record("1", app="xero", severity="error", age_hours=2)
-    record("2", app="xero", severity="warning", age_hours=30)
-    record("3", app="job", severity="error", age_hours=50)
-    record("4", app="job", severity="error", age_hours=24 * 40)  # outside the default 30 days
+    AppErrorFactory(message="1", app="xero", severity="error", age_hours=2)
+    AppErrorFactory(message="2", app="xero", severity="warning", age_hours=30)
+    AppErrorFactory(message="3", app="job", severity="error", age_hours=50)
+    AppErrorFactory(
+        message="4", app="job", severity="error", age_hours=24 * 40
+    )  # outside the default 30 days
     filterset = filter_app_errors({})
     filterset.is_valid()
     trend = count_app_errors_over_time(filterset)
@@ -100,7 +98,7 @@ def test_trend_counts_match_the_filter_by_severity_and_app():
 def test_trend_is_hourly_for_short_ranges_and_folds_small_apps_into_other():
     for n, app in enumerate(["a", "b", "c", "d", "e", "f", "g"]):
         for _ in range(7 - n):
-            record(app, app=app, age_hours=3)
+            AppErrorFactory(message=app, app=app, age_hours=3)
     filterset = filter_app_errors({"range": "24h"})
     filterset.is_valid()
     trend = count_app_errors_over_time(filterset)
