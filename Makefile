@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate chromium lint format bench
+.PHONY: run test test-fast install migrate chromium lint format bench
 
 run: migrate
 	@$(BIN)/python manage.py ensure_demo_staff
@@ -19,6 +19,12 @@ test: install chromium
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
 	exit $$status
+
+# Everything but the tests marked slow (browser journeys, schemathesis, the bench smoke run,
+# many processes at once): under a minute, for the edit-test loop.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -3,6 +3,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Staff are created and signed in by most tests: PBKDF2's deliberate slowness (a large
+    part of a second per password) was two thirds of the suite's time, and no test here is
+    about the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def staff(db):
     """A staff member allowed to resolve errors."""

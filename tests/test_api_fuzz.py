@@ -11,7 +11,7 @@ from schemathesis import DataGenerationMethod
 
 from errors.services import persist_app_error
 
-pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(databases="__all__", transaction=True)]
 
 EXAMPLES_PER_OPERATION = 30
 

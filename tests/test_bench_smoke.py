@@ -34,6 +34,7 @@ def smoke_database_url():
     drop_postgresql_database(smoke_url)
 
 
+@pytest.mark.slow
 def test_make_bench_harness_produces_every_figure(tmp_path: Path, smoke_database_url):
     env = {**os.environ, "BENCH_VAR_DIR": str(tmp_path / "var")}
     if smoke_database_url:

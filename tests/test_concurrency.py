@@ -18,6 +18,7 @@ PROCESSES = 8
 ERRORS_EACH = 500
 
 
+@pytest.mark.slow
 def test_eight_processes_writing_at_once_store_every_error(tmp_path):
     names = {alias: connections[alias].settings_dict["NAME"] for alias in ("default", "errors")}
     spool = tmp_path / "spool.jsonl"

@@ -144,6 +144,7 @@ def append_many(count: int, path: str, halfway, go) -> None:
         append_to_spool(AppError(message=f"appended {number}", data={"trace": "x" * 2000}))
 
 
+@pytest.mark.slow
 def test_appends_from_several_processes_and_a_replay_at_once_lose_nothing(
     isolated_error_spool,
 ):
