@@ -23,7 +23,13 @@ from dashboard.access import (
 )
 from dashboard.forms import BulkResolveForm
 from dashboard.listing import ErrorListing
-from dashboard.tables import TABLE_TEMPLATE, AppErrorTable, StatusCell, query_with
+from dashboard.tables import (
+    TABLE_TEMPLATE,
+    AppErrorTable,
+    RelatedAppErrorTable,
+    StatusCell,
+    query_with,
+)
 from errors.models import AppError
 from errors.selectors import (
     count_app_errors,
@@ -88,7 +94,9 @@ def error_detail(request: HttpRequest, error_id) -> HttpResponse:
         "dashboard/error_detail.html",
         {
             "error": error,
-            "related": list_related_app_errors(error),
+            "related": RelatedAppErrorTable(
+                list_related_app_errors(error), params=QueryDict(), request=request
+            ),
             "context_json": pretty_context(error),
             "links": filter_links(error),
             "status": status.render(error),
