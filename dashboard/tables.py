@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tables2.columns import BoundColumn
 from django_tables2.rows import BoundRow, BoundRows
+from django_tables2.utils import AttributeDict
 
 from errors.models import AppError, Severity
 from errors.selectors import MessageSpans, slice_app_errors
@@ -238,6 +239,17 @@ class DirectBoundRow(BoundRow):
         record = self.record
         for column, render in self.table.cell_renderers:
             yield column, render(record)
+
+    @property
+    def attrs(self) -> AttributeDict:
+        """The table's ``row_attrs``, each callable called with the record."""
+        record = self.record
+        return AttributeDict(
+            {
+                name: value(record) if callable(value) else value
+                for name, value in self.table.row_attrs.items()
+            }
+        )
 
     def get_cell(self, name: str):
         return dict(self.items())[self.table.columns[name]]
