@@ -1,5 +1,7 @@
 """Reads: every list, count and trend the dashboard, the API, the admin and the benchmarks
-show goes through here, so each query is tuned once."""
+show goes through here, so each query is tuned once. They return querysets and plain data,
+never markup: how a row or a search match looks is the page's business (dashboard.tables).
+Filtering is AppErrorFilterSet's (errors.filters); these functions take a bound filterset."""
 
 import dataclasses
 import datetime
