@@ -12,21 +12,13 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django_tables2 import RequestConfig
 
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
 from dashboard.forms import PageForm
-from dashboard.tables import (
-    PER_PAGE_CHOICES,
-    AppErrorTable,
-    CappedPaginator,
-    SortLink,
-    query_with,
-    sort_links,
-)
+from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, CappedPaginator, query_with
 from errors import counting
-from errors.filters import QUICK_RANGE_CHOICES
-from errors.models import Severity
 from errors.selectors import (
     count_app_errors_over_time,
     count_filtered_app_errors,
@@ -34,21 +26,7 @@ from errors.selectors import (
     has_active_filters,
     highlight_app_error_messages,
     list_app_errors,
-    list_app_names,
 )
-
-# Parameters the filter form shows as fields; any other filter rides along as a hidden input.
-VISIBLE_FILTERS = (
-    "search",
-    "app",
-    "severity",
-    "severity__gte",
-    "resolved",
-    "range",
-    "timestamp__gte",
-    "timestamp__lte",
-)
-
 
 # How a filter parameter reads in the list of active filters.
 FILTER_LABELS = {
@@ -63,7 +41,6 @@ FILTER_LABELS = {
     "timestamp__lte": "to",
     "range": "when",
 }
-SEVERITY_PARAMETERS = ("severity", "severity__gte", "severity__lte")
 
 
 @dataclass(frozen=True)
@@ -71,6 +48,8 @@ class ActiveFilter:
     name: str
     value: str
     remove_query: str
+    # What the filter's select offers (value -> label), so a value reads as it does there.
+    choices: dict[str, str]
 
     @property
     def label(self) -> str:
@@ -79,14 +58,11 @@ class ActiveFilter:
     @property
     def display_value(self) -> str:
         """The value as a person reads it: a severity by name, a range by its label."""
-        if self.name in SEVERITY_PARAMETERS and self.value.isdigit():
-            level = int(self.value)
-            return Severity(level).label if level in Severity.values else self.value
-        if self.name == "range":
-            return dict(QUICK_RANGE_CHOICES).get(self.value, self.value)
-        if self.name == "resolved":
-            return {"true": "Resolved", "false": "Unresolved"}.get(self.value.lower(), self.value)
-        return self.value
+        return self.choices.get(self.value, self.choices.get(self.value.lower(), self.value))
+
+
+def choice_labels(field) -> dict[str, str]:
+    return {str(value): str(label) for value, label in getattr(field.widget, "choices", ())}
 
 
 class ErrorListing:
@@ -99,33 +75,26 @@ class ErrorListing:
         self.page_number, self.per_page = self.page_form.page_and_size()
         self.can_resolve = request.user.has_perm(RESOLVE_PERMISSION)
 
-    # The filter form.
-    severity_choices = Severity.choices
-    range_choices = QUICK_RANGE_CHOICES
+    # The filter bar: the FilterSet's form, and the page size beside it.
     per_page_choices = PER_PAGE_CHOICES
+
+    @property
+    def filter_form(self):
+        return self.filterset.form
 
     @property
     def form_errors(self) -> dict[str, Any]:
         return {**self.filterset.errors, **self.page_form.errors}
 
     @cached_property
-    def app_names(self) -> list[str]:
-        names = list_app_names()
-        current = self.params.get("app")
-        return names if not current or current in names else [current, *names]
-
-    @cached_property
-    def hidden_filters(self) -> list[tuple[str, str]]:
-        return [
-            (name, value)
-            for name in self.filterset.filters
-            if name not in VISIBLE_FILTERS and (value := self.params.get(name))
-        ]
-
-    @cached_property
     def active_filters(self) -> list[ActiveFilter]:
         return [
-            ActiveFilter(name, value, query_with(self.params, **{name: None}))
+            ActiveFilter(
+                name,
+                value,
+                query_with(self.params, **{name: None}),
+                choice_labels(self.filterset.form.fields[name]),
+            )
             for name in self.filterset.filters
             if name != "ordering" and (value := self.params.get(name))
         ]
@@ -153,29 +122,33 @@ class ErrorListing:
         return list_app_errors(self.filterset)
 
     @cached_property
-    def page(self) -> Page:
-        paginator = CappedPaginator(self.errors, self.per_page, total=self.total)
-        return paginator.get_page(self.page_number)
-
-    @cached_property
     def table(self) -> AppErrorTable:
-        rows = list(self.page.object_list)
-        search = self.filterset.form.cleaned_data.get("search") if self.is_valid else None
-        if search and rows:
-            highlights = highlight_app_error_messages(rows, search)
-            for row in rows:
-                row.highlighted_message = highlights.get(row.pk)
-        return AppErrorTable(
-            rows,
+        """The page of rows. The ordering comes from the request (RequestConfig, the
+        FilterSet's ``ordering`` parameter); the page and its size from the PageForm, which
+        has already refused sizes the pager does not offer."""
+        table = AppErrorTable(
+            self.errors,
             params=self.params,
             can_resolve=self.can_resolve,
             next_url=self.list_url,
             request=self.request,
         )
+        RequestConfig(self.request, paginate=False).configure(table)
+        table.paginate(
+            paginator_class=CappedPaginator,
+            per_page=self.per_page,
+            page=self.page_number,
+            total=self.total,
+        )
+        search = self.filterset.form.cleaned_data.get("search") if self.is_valid else None
+        records = [row.record for row in table.page.object_list]
+        if search and records:
+            table.highlights = highlight_app_error_messages(records, search)
+        return table
 
-    @cached_property
-    def sort_links(self) -> list[SortLink]:
-        return sort_links(self.table, self.params)
+    @property
+    def page(self) -> Page:
+        return self.table.page
 
     def page_query(self, number: int) -> str:
         query = self.params.copy()

@@ -1,65 +1,69 @@
-"""The error table: its columns, how each cell reads, and the capped paginator it pages with.
+"""The error table through django-tables2: its columns, how each cell reads, the header
+links, and the capped paginator it pages with.
 
-Rows are rendered by the ``row`` partial of ``dashboard/error_list.html`` (so an inline
-resolve can answer with exactly one row); this module decides what each cell holds.
-Sorting is not done here: the FilterSet's ``ordering`` parameter orders the queryset, so the
-dashboard's URLs and the API's speak the same language. The table only builds the links.
+Markup lives in ``dashboard/_table.html`` (the table, and the ``row`` partial an inline
+resolve answers with); the cells are built here with ``format_html``, so escaping happens in
+those two places only. Sorting is not done here: the FilterSet's
+``ordering`` parameter orders the queryset, so the dashboard's URLs and the API's speak the
+same language; the table reads the same parameter (``order_by_field``) to draw its headers.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from html import escape
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django_tables2.columns import BoundColumn
+from django_tables2.rows import BoundRow, BoundRows
+from django_tables2.utils import AttributeDict
 
 from errors.models import AppError, Severity
-from errors.selectors import slice_app_errors
+from errors.selectors import MessageSpans, slice_app_errors
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 MESSAGE_PREVIEW = 300
-# What a cell with no value shows (django-tables2's default); the select box and the status
-# always render.
-EMPTY_CELL = "—"
-ALWAYS_RENDERED = {"select", "status"}
-# Column name -> the FilterSet's ordering field it sorts by.
-SORTABLE_COLUMNS = {
-    "timestamp": "timestamp",
-    "severity": "severity",
-    "app": "app",
-    "function": "function",
-    "status": "resolved",
-}
+TABLE_TEMPLATE = "dashboard/_table.html"
 
 
 class CappedPaginator(Paginator):
-    """A Paginator over a count made elsewhere (``total``: the count and whether it is
-    exact), so the list's one count serves the summary and the pager alike. Past a capped
-    count the last page is not known: the pager says "of 200+"."""
+    """A Paginator over a table's rows with a count made elsewhere (``total``: the count and
+    whether it is exact), so the list's one count serves the summary and the pager alike.
+    Past a capped count the last page is not known: the pager says "of 200+"."""
 
-    def __init__(self, object_list: QuerySet, per_page: int, *, total: tuple[int, bool]):
+    def __init__(self, object_list: BoundRows, per_page: int, *, total: tuple[int, bool]):
         super().__init__(object_list, per_page)
         self.count, self.is_exact = total
 
     def page(self, number) -> Page:
         """The page's rows in two steps (slice_app_errors): the ids alone come from the
         list's index, then 50 rows by id, instead of reading every skipped row whole on the
-        way to a deep page (page 500 on PostgreSQL: 90 ms against 10)."""
-        number = self.validate_number(number)
+        way to a deep page (page 500 on PostgreSQL: 90 ms against 10). A page past the end
+        shows the last one, as ``get_page`` does: a link made before a resolve may point
+        there."""
+        number = self.get_page_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        return self._get_page(slice_app_errors(self.object_list, bottom, top), number, self)
+        rows = self.object_list  # BoundRows over the table's queryset (TableQuerysetData)
+        records = slice_app_errors(rows.data.data, bottom, top)
+        return self._get_page(DirectBoundRows(records, table=rows.table), number, self)
+
+    def get_page_number(self, number) -> int:
+        try:
+            return self.validate_number(number)
+        except PageNotAnInteger:
+            return 1
+        except EmptyPage:
+            return self.num_pages
 
 
 def query_with(params: QueryDict, **changes: str | None) -> str:
@@ -85,23 +89,12 @@ class SortLink:
     direction: str  # "asc", "desc" or ""
 
 
-def sort_links(table: tables.Table, params: QueryDict) -> list[SortLink]:
-    """Header links that toggle each sortable column between descending and ascending."""
-    current = params.get("ordering", "")
-    links = []
-    for column in table.columns:
-        field = SORTABLE_COLUMNS.get(column.name)
-        if field is None:
-            links.append(SortLink(column.name, str(column.header), None, ""))
-            continue
-        direction = "desc" if current == f"-{field}" else "asc" if current == field else ""
-        next_value = field if direction == "desc" else f"-{field}"
-        links.append(
-            SortLink(
-                column.name, str(column.header), query_with(params, ordering=next_value), direction
-            )
-        )
-    return links
+class FilterSetOrderedColumn(tables.Column):
+    """A column the FilterSet's ``ordering`` parameter sorts: the queryset arrives ordered
+    (with its tie-breaker), so the table only reports that the order is already applied."""
+
+    def order(self, queryset, is_descending):
+        return queryset, True
 
 
 # Relative times, largest unit first, as "3 hours ago" reads.
@@ -130,7 +123,8 @@ def time_ago(moment: datetime.datetime, now: datetime.datetime) -> str:
 
 class ErrorLinks:
     """The URLs of one error's pages, reversed once for a whole page of rows: a reverse()
-    costs about a quarter of a millisecond, and every row links three times."""
+    costs about a quarter of a millisecond, and every row links three times (which is why
+    the columns build their links here rather than with django-tables2's ``linkify``)."""
 
     MARKER = "00000000-0000-0000-0000-000000000000"
 
@@ -156,7 +150,10 @@ class ErrorLinks:
 
 @dataclass(frozen=True)
 class StatusCell:
-    """What the status cell needs besides the error: computed once per page, not per row."""
+    """The status cell (who resolved an error and when, with the button that changes it),
+    on the list and on the detail page. What it needs besides the error is computed once
+    per page, not per row; the markup is built with format_html rather than a template
+    rendered per row, which cost a page of 50 rows a tenth of its time."""
 
     can_resolve: bool
     next_url: str
@@ -179,7 +176,6 @@ class StatusCell:
         )
 
     def render(self, error: AppError) -> SafeString:
-        """Who resolved the error and when, with the button that changes it, if allowed."""
         if error.resolved:
             parts = [self.resolution(error)]
             if self.can_resolve:
@@ -189,8 +185,8 @@ class StatusCell:
         elif self.can_resolve:
             parts = [self.form(self.links.resolve(error.pk), "Resolve", "resolve")]
         else:
-            parts = [mark_safe('<span class="muted">Unresolved</span>')]
-        return format_html('<div class="status">{}</div>', mark_safe("".join(parts)))
+            parts = [format_html('<span class="muted">{}</span>', "Unresolved")]
+        return format_html('<div class="status">{}</div>', format_html_join("", "{}", zip(parts)))
 
     def resolution(self, error: AppError) -> SafeString:
         staff = error.resolved_by
@@ -198,58 +194,183 @@ class StatusCell:
         moment = error.resolved_timestamp
         if moment is None:
             return format_html('<span class="resolved-by">Resolved{}</span>', who)
+        local = timezone.localtime(moment)
         return format_html(
             '<span class="resolved-by">Resolved{} <time datetime="{}" title="{}">{}</time></span>',
             who,
-            timezone.localtime(moment).isoformat(),
-            timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"),
+            local.isoformat(),
+            local.strftime("%Y-%m-%d %H:%M"),
             time_ago(moment, self.now),
         )
 
     def form(self, url: str, label: str, css_class: str) -> SafeString:
-        swap = (
-            format_html(
-                ' hx-post="{}" hx-target="closest tr" hx-swap="outerHTML" hx-push-url="false"', url
-            )
-            if self.inline
-            else ""
-        )
         return format_html(
-            '<form method="post" action="{}"{}>'
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-            '<input type="hidden" name="next" value="{}">'
+            '<form method="post" action="{}"{}>{}'
             '<button type="submit" class="{}">{}</button></form>',
             url,
-            swap,
-            self.csrf_token,
-            self.next_url,
+            self.swap(url) if self.inline else "",
+            self.hidden_inputs,
             css_class,
             label,
         )
 
+    def swap(self, url: str) -> SafeString:
+        return format_html(
+            ' hx-post="{}" hx-target="closest tr" hx-swap="outerHTML" hx-push-url="false"', url
+        )
 
-class AppErrorTable(tables.Table):
+    @cached_property
+    def hidden_inputs(self) -> SafeString:
+        return format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="next" value="{}">',
+            self.csrf_token,
+            self.next_url,
+        )
+
+
+class DirectBoundRow(BoundRow):
+    """A row whose cells come from the table's ``cell_renderers``: each column's render
+    method called directly with the record. django-tables2's generic dispatch (the accessor
+    resolved and the render method's signature inspected again for every cell) cost as much
+    as the page's markup."""
+
+    def items(self):
+        record = self.record
+        for column, render in self.table.cell_renderers:
+            yield column, render(record)
+
+    @property
+    def attrs(self) -> AttributeDict:
+        """The table's ``row_attrs``, each callable called with the record."""
+        record = self.record
+        return AttributeDict(
+            {
+                name: value(record) if callable(value) else value
+                for name, value in self.table.row_attrs.items()
+            }
+        )
+
+    def get_cell(self, name: str):
+        return dict(self.items())[self.table.columns[name]]
+
+
+class DirectBoundRows(BoundRows):
+    def __iter__(self):
+        for record in self.data:
+            yield DirectBoundRow(record, table=self.table)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return DirectBoundRows(self.data[key], table=self.table)
+        return DirectBoundRow(self.data[key], table=self.table)
+
+
+class DashboardTable(tables.Table):
+    """What the dashboard's tables share: the current query (``params``: header and filter
+    links keep it), the header links, and the cells more than one table shows."""
+
+    def __init__(self, data, *, params: QueryDict, request: HttpRequest | None = None, **kwargs):
+        # Not ``request=``: django-tables2 would then page the rows itself, counting every
+        # one of a million; the list pages with its capped count (Table.paginate).
+        super().__init__(data, **kwargs)
+        self.request = request
+        self.rows = DirectBoundRows(self.data, table=self)
+        self.params = params
+        self.links = ErrorLinks()
+        self.now = timezone.now()
+
+    @cached_property
+    def cell_renderers(self) -> list[tuple[BoundColumn, Callable]]:
+        """For each column, what turns a record into its cell: the table's ``render_<name>``
+        with the record, or the value; a value the column counts as empty shows the
+        column's default ("—"). Looked up once per table, not once per cell."""
+        return [(column, self.cell_renderer(column)) for column in self.columns]
+
+    def cell_renderer(self, column: BoundColumn) -> Callable:
+        render = getattr(self, f"render_{column.name}", None)
+        accessor, empty, default = str(column.accessor), column.column.empty_values, column.default
+
+        def cell(record):
+            value = getattr(record, accessor)
+            if value in empty:
+                return default
+            return value if render is None else render(record)
+
+        return cell
+
+    @cached_property
+    def sort_links(self) -> list[SortLink]:
+        """Header links that toggle each sortable column between descending and ascending
+        (descending first: the newest, the worst), reading the order the request asked for."""
+        ordered = {order.bare: order for order in self.order_by or ()}
+        links = []
+        for column in self.columns:
+            if not column.orderable:
+                links.append(SortLink(column.name, str(column.header), None, ""))
+                continue
+            order = ordered.get(column.name)
+            direction = "" if order is None else "desc" if order.is_descending else "asc"
+            next_value = column.name if direction == "desc" else f"-{column.name}"
+            query = query_with(self.params, **{self.order_by_field: next_value})
+            links.append(SortLink(column.name, str(column.header), query, direction))
+        return links
+
+    def render_severity(self, record) -> SafeString:
+        value = record.severity
+        name = Severity(value).name if value in Severity.values else str(value)
+        return format_html(
+            '<span class="badge sev-{}">{}</span>', name.lower(), record.get_severity_display()
+        )
+
+    def render_message(self, record) -> SafeString:
+        value = record.message
+        return format_html(
+            '<a class="message" href="{}" title="{}">{}</a>',
+            self.links.detail(record.pk),
+            value[:2000],
+            self.message_preview(record),
+        )
+
+    def message_preview(self, record) -> str | SafeString:
+        return record.message[:MESSAGE_PREVIEW]
+
+
+class AppErrorTable(DashboardTable):
     """One error per row: when, how bad, where, what, and whether someone has dealt with it.
 
     ``params`` is the current query (filter links keep it and narrow it further);
-    ``can_resolve`` decides whether the Resolve buttons appear."""
+    ``can_resolve`` decides whether the Resolve buttons appear; ``highlights`` (set once the
+    page is known) holds the search's matched words of each message."""
 
     select = tables.Column(empty_values=(), verbose_name="", orderable=False, accessor="pk")
-    timestamp = tables.Column(verbose_name="Time")
-    severity = tables.Column()
-    app = tables.Column()
-    file = tables.Column()
-    function = tables.Column()
-    message = tables.Column()
-    job_id = tables.Column(verbose_name="Job")
-    user_id = tables.Column(verbose_name="User")
-    status = tables.Column(empty_values=(), accessor="resolved", verbose_name="Status")
+    timestamp = FilterSetOrderedColumn(verbose_name="Time")
+    severity = FilterSetOrderedColumn()
+    app = FilterSetOrderedColumn()
+    file = tables.Column(orderable=False)
+    function = FilterSetOrderedColumn()
+    message = tables.Column(orderable=False)
+    job_id = tables.Column(verbose_name="Job", orderable=False)
+    user_id = tables.Column(verbose_name="User", orderable=False)
+    resolved = FilterSetOrderedColumn(verbose_name="Status", empty_values=())
 
     class Meta:
         model = AppError
         fields = ()
-        orderable = False
+        template_name = TABLE_TEMPLATE
+        order_by_field = "ordering"  # the FilterSet's parameter
         empty_text = ""
+        attrs = {
+            "class": "errors",
+            # Filter links in the cells narrow the whole page, filter form included.
+            "tbody": {"hx-target": "#dashboard-body", "hx-swap": "outerHTML"},
+        }
+        row_attrs = {
+            "id": lambda record: f"error-{record.pk}",
+            "class": lambda record: (
+                f"sev-row-{record.severity}" + (" is-resolved" if record.resolved else "")
+            ),
+        }
 
     def __init__(
         self,
@@ -258,40 +379,11 @@ class AppErrorTable(tables.Table):
         params: QueryDict,
         can_resolve: bool,
         next_url: str,
-        request=None,
+        request: HttpRequest | None = None,
     ):
-        self.records = list(data)
-        super().__init__(self.records)
-        self.params = params
-        self.can_resolve = can_resolve
-        self.next_url = next_url
-        self.request = request
+        super().__init__(data, params=params, request=request)
+        self.highlights: dict[object, MessageSpans] = {}
         self.status = StatusCell.for_request(request, can_resolve=can_resolve, next_url=next_url)
-        self.links = self.status.links
-
-    @cached_property
-    def column_names(self) -> list[str]:
-        return [column.name for column in self.columns]
-
-    @cached_property
-    def html_rows(self) -> list["HtmlRow"]:
-        """Each row's cells as one piece of HTML, from the render_* methods called directly:
-        django-tables2's per-cell dispatch (a signature inspected per cell) cost as much as
-        the markup itself."""
-        return [HtmlRow(record, self.cells(record)) for record in self.records]
-
-    def cells(self, record: AppError) -> SafeString:
-        return mark_safe(
-            "".join(
-                f'<td class="col-{name}">{self.cell(name, record)}</td>'
-                for name in self.column_names
-            )
-        )
-
-    def cell(self, name: str, record: AppError):
-        if name not in ALWAYS_RENDERED and getattr(record, name) in (None, ""):
-            return EMPTY_CELL
-        return getattr(self, f"render_{name}")(record)
 
     def filter_query(self, name: str, value) -> str:
         """``query_with(params, name=value)``; the current query is encoded once per page, not
@@ -305,58 +397,56 @@ class AppErrorTable(tables.Table):
     def base_query(self) -> str:
         return query_with(self.params)
 
-    # The cells below are built with f-strings and html.escape (what Django's escape calls)
-    # rather than format_html: five hundred cells a page made its lazy-string checks and
-    # conditional escaping a visible share of the page's time.
-
     def filter_link(self, name: str, value, text: str | None = None) -> SafeString:
-        query = escape(self.filter_query(name, value))
-        value = escape(str(value))
-        text = value if text is None else escape(text)
-        return mark_safe(
-            f'<a class="filter-link" href="{query}" hx-get="{query}" '
-            f'title="Only {name} = {value}">{text}</a>'
+        query = self.filter_query(name, value)
+        return format_html(
+            '<a class="filter-link" href="{}" hx-get="{}" title="Only {} = {}">{}</a>',
+            query,
+            query,
+            name,
+            value,
+            value if text is None else text,
         )
 
     def render_select(self, record) -> SafeString:
-        return mark_safe(
-            f'<input type="checkbox" name="ids" value="{escape(str(record.pk))}" '
-            'form="bulk-form" aria-label="Select this error">'
+        return format_html(
+            '<input type="checkbox" name="ids" value="{}" form="bulk-form" '
+            'aria-label="Select this error">',
+            record.pk,
         )
 
     def render_timestamp(self, record) -> SafeString:
         value = record.timestamp
-        local = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        return mark_safe(
-            f'<a href="{escape(self.links.detail(record.pk))}" '
-            f'title="{time_ago(value, self.status.now)}">'
-            f'<time datetime="{value.isoformat()}">{local}</time></a>'
+        return format_html(
+            '<a href="{}" title="{}"><time datetime="{}">{}</time></a>',
+            self.links.detail(record.pk),
+            time_ago(value, self.now),
+            value.isoformat(),
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M"),
         )
-
-    def render_severity(self, record) -> SafeString:
-        value = record.severity
-        name = Severity(value).name if value in Severity.values else str(value)
-        label = escape(str(record.get_severity_display()))
-        return mark_safe(f'<span class="badge sev-{escape(name.lower())}">{label}</span>')
 
     def render_app(self, record) -> SafeString:
         return self.filter_link("app", record.app)
 
     def render_file(self, record) -> SafeString:
-        file = escape(record.file)
-        return mark_safe(f'<span class="clip" title="{file}">{file}</span>')
+        return format_html('<span class="clip" title="{}">{}</span>', record.file, record.file)
 
     def render_function(self, record) -> SafeString:
         return self.filter_link("function", record.function)
 
-    def render_message(self, record) -> SafeString:
-        value = record.message
-        highlighted = getattr(record, "highlighted_message", None)
-        preview = highlighted or escape(value[:MESSAGE_PREVIEW])
-        return mark_safe(
-            f'<a class="message" href="{escape(self.links.detail(record.pk))}" '
-            f'title="{escape(value[:2000])}">{preview}</a>'
+    def message_preview(self, record) -> str | SafeString:
+        """The message, with the search's matched words marked on a page of search results."""
+        spans = self.highlights.get(record.pk)
+        if not spans:
+            return super().message_preview(record)
+        return format_html_join(
+            "",
+            "{}",
+            ((format_html("<mark>{}</mark>", text) if hit else text,) for text, hit in spans),
         )
+
+    def render_resolved(self, record) -> SafeString:
+        return self.status.render(record)
 
     def render_job_id(self, record) -> SafeString:
         return self.filter_link("job_id", record.job_id, str(record.job_id)[:8])
@@ -364,13 +454,33 @@ class AppErrorTable(tables.Table):
     def render_user_id(self, record) -> SafeString:
         return self.filter_link("user_id", record.user_id, str(record.user_id)[:8])
 
-    def render_status(self, record):
-        return self.status.render(record)
 
+class RelatedAppErrorTable(DashboardTable):
+    """Other occurrences of an error, on its page: when, how bad, what, and whether dealt
+    with. A short list in its own order (newest first), so nothing sorts or pages."""
 
-@dataclass(frozen=True)
-class HtmlRow:
-    """One error and its rendered cells, for the list's ``row`` partial."""
+    timestamp = tables.Column(verbose_name="Time")
+    severity = tables.Column()
+    message = tables.Column()
+    resolved = tables.Column(verbose_name="Status", empty_values=())
 
-    record: AppError
-    cells: SafeString
+    class Meta:
+        model = AppError
+        fields = ()
+        template_name = TABLE_TEMPLATE
+        orderable = False
+        empty_text = ""
+        attrs = {"class": "errors related"}
+
+    def render_timestamp(self, record) -> SafeString:
+        value = record.timestamp
+        return format_html(
+            '<a href="{}"><time datetime="{}" title="{}">{}</time></a>',
+            self.links.detail(record.pk),
+            value.isoformat(),
+            time_ago(value, self.now),
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S"),
+        )
+
+    def render_resolved(self, record) -> str:
+        return "Resolved" if record.resolved else "Unresolved"

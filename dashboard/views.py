@@ -23,16 +23,27 @@ from dashboard.access import (
 )
 from dashboard.forms import BulkResolveForm
 from dashboard.listing import ErrorListing
-from dashboard.tables import AppErrorTable, StatusCell, query_with
+from dashboard.tables import (
+    TABLE_TEMPLATE,
+    AppErrorTable,
+    RelatedAppErrorTable,
+    StatusCell,
+    query_with,
+)
 from errors.models import AppError
 from errors.selectors import (
     count_app_errors,
     get_app_error,
-    has_active_filters,
     list_app_errors_by_ids,
     list_related_app_errors,
 )
-from errors.services import resolve_app_error, resolve_app_errors, unresolve_app_error
+from errors.services import (
+    may_resolve_matching,
+    resolve_app_error,
+    resolve_app_errors,
+    resolve_matching_app_errors,
+    unresolve_app_error,
+)
 from errors.spool import replay_spool
 
 LIST_TEMPLATE = "dashboard/error_list.html"
@@ -83,7 +94,9 @@ def error_detail(request: HttpRequest, error_id) -> HttpResponse:
         "dashboard/error_detail.html",
         {
             "error": error,
-            "related": list_related_app_errors(error),
+            "related": RelatedAppErrorTable(
+                list_related_app_errors(error), params=QueryDict(), request=request
+            ),
             "context_json": pretty_context(error),
             "links": filter_links(error),
             "status": status.render(error),
@@ -123,7 +136,8 @@ def change_resolution(request: HttpRequest, error_id, *, resolve: bool) -> HttpR
             next_url=current,
             request=request,
         )
-        response = TemplateResponse(request, f"{LIST_TEMPLATE}#row", {"row": table.html_rows[0]})
+        context = {"table": table, "row": table.rows[0]}
+        response = TemplateResponse(request, f"{TABLE_TEMPLATE}#row", context)
         return trigger_client_event(response, ERRORS_CHANGED)
     return redirect(safe_next(request, reverse("error_detail", args=[error.pk])))
 
@@ -142,21 +156,23 @@ def bulk_resolve(request: HttpRequest) -> HttpResponse:
         problem = " ".join(message for messages in form.errors.values() for message in messages)
     elif not listing.is_valid:
         problem = "Fix the filter before resolving."
-    elif form.cleaned_data["scope"] == "all" and not has_active_filters(listing.filterset):
+    elif form.cleaned_data["scope"] == "all" and not may_resolve_matching(listing.filterset):
         problem = "Narrow the filter first: resolving every error at once is not allowed."
     if problem is not None:
         return render_results(request, listing, message=problem, status=400)
-    if form.cleaned_data["scope"] == "all":
-        errors = listing.errors
-    else:
-        errors = list_app_errors_by_ids(form.cleaned_data["ids"])
+    everything = form.cleaned_data["scope"] == "all"
     if not form.cleaned_data["confirmed"]:
+        errors = listing.errors if everything else list_app_errors_by_ids(form.cleaned_data["ids"])
         return TemplateResponse(
             request,
             "dashboard/bulk_confirm.html",
             {"listing": listing, "form": form, "count": count_app_errors(errors.unresolved())[0]},
         )
-    changed = resolve_app_errors(errors=errors, by=request.user)
+    if everything:
+        changed = resolve_matching_app_errors(filterset=listing.filterset, by=request.user)
+    else:
+        errors = list_app_errors_by_ids(form.cleaned_data["ids"])
+        changed = resolve_app_errors(errors=errors, by=request.user)
     message = f"Resolved {changed} error{'' if changed == 1 else 's'}."
     if request.htmx:
         listing = ErrorListing(request, request.GET)  # re-read after the write

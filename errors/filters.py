@@ -1,5 +1,7 @@
-"""AppErrorFilterSet: the one definition of how errors are filtered, for the dashboard and the
-API alike. Bad values become form errors (400 in the API), never exceptions."""
+"""AppErrorFilterSet: the one place a filter on errors is spelled. The dashboard's filter bar
+is its form (widgets chosen here), the API reads it through ``filterset_class``, and the
+counts, charts and pre-aggregated totals apply its filters (``filter_totals``). Bad values
+become form errors (400 in the API), never exceptions."""
 
 import datetime
 from collections.abc import Mapping
@@ -7,9 +9,11 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
+from django_filters.widgets import BaseCSVWidget
 
-from errors.models import AppError, Severity
+from errors.models import AppError, AppErrorDailyCount, Severity
 from errors.search import search_app_errors
 
 
@@ -42,7 +46,12 @@ ORDERING_FIELDS = (
 
 
 class SeverityField(forms.TypedChoiceField):
-    """A severity by number (``40``) or by name (``error``, any case)."""
+    """A severity by number (``40``) or by name (``error``, any case). Its select offers
+    "Any" first; the field's own choices (what the API documents) stay the severities."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.choices = [("", "Any"), *self.choices]
 
     def to_python(self, value):
         if isinstance(value, str) and value.strip().upper() in Severity.names:
@@ -103,26 +112,87 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class AppSelect(forms.Select):
+    """The apps that have recorded errors, and the one asked for even if it has none, read
+    when the filter bar renders (the API never renders it, so never asks)."""
+
+    def get_context(self, name, value, attrs):
+        from errors.selectors import list_app_names  # selectors read through this module
+
+        names = list_app_names()
+        if value and value not in names:
+            names = [value, *names]
+        self.choices = [("", "Any app"), *((app, app) for app in names)]
+        return super().get_context(name, value, attrs)
+
+
+class HiddenCSVInput(BaseCSVWidget, forms.HiddenInput):
+    """The sort order rides along the filter bar unseen, however many fields it names."""
+
+    surrogate = forms.HiddenInput
+
+
+# The columns the pre-aggregated totals (hourly and daily, one abstract model) share with
+# the errors: a filter on one of them narrows the totals exactly as it narrows the errors.
+TOTALS_COLUMNS = {field.name for field in AppErrorDailyCount._meta.concrete_fields} & {
+    field.name for field in AppError._meta.concrete_fields if not field.primary_key
+}
+
+
 class AppErrorFilterSet(django_filters.FilterSet):
-    app = django_filters.CharFilter(field_name="app", lookup_expr="exact")
-    app__icontains = django_filters.CharFilter(field_name="app", lookup_expr="icontains")
-    file = django_filters.CharFilter(field_name="file", lookup_expr="exact")
-    file__icontains = django_filters.CharFilter(field_name="file", lookup_expr="icontains")
-    function = django_filters.CharFilter(field_name="function", lookup_expr="exact")
-    function__icontains = django_filters.CharFilter(field_name="function", lookup_expr="icontains")
-    severity = SeverityChoiceFilter(field_name="severity", lookup_expr="exact")
-    severity__gte = SeverityChoiceFilter(field_name="severity", lookup_expr="gte")
-    severity__lte = SeverityChoiceFilter(field_name="severity", lookup_expr="lte")
-    job_id = django_filters.UUIDFilter(field_name="job_id")
-    user_id = django_filters.UUIDFilter(field_name="user_id")
-    resolved = StrictBooleanFilter(field_name="resolved")
-    timestamp__gte = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    timestamp__lte = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="lte")
-    range = django_filters.ChoiceFilter(
-        choices=QUICK_RANGE_CHOICES, method="filter_range", label="Time range"
+    # Widgets: the filter bar shows the fields with a visible widget; the rest ride along as
+    # hidden inputs when set (a filter link or the API's URL set them).
+    app = django_filters.CharFilter(
+        field_name="app", lookup_expr="exact", label="App", widget=AppSelect
     )
-    search = django_filters.CharFilter(method="filter_search", label="Search")
-    ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS)
+    app__icontains = django_filters.CharFilter(
+        field_name="app", lookup_expr="icontains", widget=forms.HiddenInput
+    )
+    file = django_filters.CharFilter(
+        field_name="file", lookup_expr="exact", widget=forms.HiddenInput
+    )
+    file__icontains = django_filters.CharFilter(
+        field_name="file", lookup_expr="icontains", widget=forms.HiddenInput
+    )
+    function = django_filters.CharFilter(
+        field_name="function", lookup_expr="exact", widget=forms.HiddenInput
+    )
+    function__icontains = django_filters.CharFilter(
+        field_name="function", lookup_expr="icontains", widget=forms.HiddenInput
+    )
+    severity = SeverityChoiceFilter(field_name="severity", lookup_expr="exact", label="Severity")
+    severity__gte = SeverityChoiceFilter(field_name="severity", lookup_expr="gte", label="At least")
+    severity__lte = SeverityChoiceFilter(
+        field_name="severity", lookup_expr="lte", widget=forms.HiddenInput
+    )
+    job_id = django_filters.UUIDFilter(field_name="job_id", widget=forms.HiddenInput)
+    user_id = django_filters.UUIDFilter(field_name="user_id", widget=forms.HiddenInput)
+    resolved = StrictBooleanFilter(field_name="resolved", label="Status")
+    timestamp__gte = BoundedIsoDateTimeFilter(
+        field_name="timestamp",
+        lookup_expr="gte",
+        label="From",
+        widget=forms.DateTimeInput(attrs={"placeholder": "2026-01-31T09:00", "size": 16}),
+    )
+    timestamp__lte = BoundedIsoDateTimeFilter(
+        field_name="timestamp",
+        lookup_expr="lte",
+        label="To",
+        widget=forms.DateTimeInput(attrs={"placeholder": "2026-01-31T18:00", "size": 16}),
+    )
+    range = django_filters.ChoiceFilter(
+        field_name="timestamp",
+        choices=QUICK_RANGE_CHOICES,
+        method="filter_range",
+        label="Time range",
+        empty_label="Any time",
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "message or context"}),
+    )
+    ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, widget=HiddenCSVInput)
 
     class Meta:
         model = AppError
@@ -131,7 +201,30 @@ class AppErrorFilterSet(django_filters.FilterSet):
     def filter_range(self, queryset, name, value):
         if value not in QUICK_RANGES:
             return queryset
-        return queryset.filter(timestamp__gte=timezone.now() - QUICK_RANGES[value])
+        return queryset.filter(**{f"{name}__gte": timezone.now() - QUICK_RANGES[value]})
 
     def filter_search(self, queryset, name, value):
         return search_app_errors(queryset, value)
+
+    @classmethod
+    def filter_totals(
+        cls, totals: QuerySet, data: Mapping[str, Any], *, time_is_bounded: bool
+    ) -> QuerySet | None:
+        """``totals`` (hourly or daily totals, or errors) narrowed by the filter values
+        ``data`` (this FilterSet's cleaned data) through the same filters that narrow the
+        errors; None when an active filter has no column in the totals (a search, a
+        function, a job: those need the errors themselves). Filters on the time narrow
+        nothing here: with ``time_is_bounded`` the caller bounds the time itself (the
+        trend's window), without it they too make the answer None."""
+        for name in sorted(active_filters(data)):
+            declared = cls.base_filters[name]
+            if isinstance(declared, django_filters.OrderingFilter):
+                continue
+            if declared.field_name == "timestamp":
+                if time_is_bounded:
+                    continue
+                return None
+            if declared.method is not None or declared.field_name not in TOTALS_COLUMNS:
+                return None
+            totals = declared.filter(totals, data[name])
+        return totals

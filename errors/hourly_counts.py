@@ -17,25 +17,11 @@ from django.db.models import CharField, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from errors.filters import active_filters
+from errors.filters import AppErrorFilterSet
 from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount
 
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
-# Filters the totals carry a column for; any other active filter needs the errors table.
-ANSWERABLE = {
-    "app",
-    "severity",
-    "severity__gte",
-    "severity__lte",
-    "resolved",
-    "range",
-    "timestamp__gte",
-    "timestamp__lte",
-    "ordering",
-}
 Rows = list[dict[str, Any]]
-# Filters that bound the time: all-time totals cannot answer them.
-TIME_FILTERS = {"range", "timestamp__gte", "timestamp__lte"}
 
 
 def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Rows, Rows] | None:
@@ -43,7 +29,10 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
     ``label``, or None when the filter or time zone needs the grouped queries over the errors.
     ``label_of(moment)`` names the bucket a moment falls in."""
     data = filterset.form.cleaned_data
-    if not active_filters(data) <= ANSWERABLE or not _offsets_are_whole_hours(window):
+    hourly = AppErrorFilterSet.filter_totals(
+        AppErrorHourlyCount.objects.all(), data, time_is_bounded=True
+    )
+    if hourly is None or not _offsets_are_whole_hours(window):
         return None
     first_hour, last_hour = _ceil(window.start, HOUR), _floor(window.end, HOUR)
     if first_hour >= last_hour:
@@ -53,18 +42,20 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
     if window.bucket == "day" and window_is_utc(window):
         first_day, last_day = _ceil(window.start, DAY), _floor(window.end, DAY)
         if first_day < last_day:
-            days = AppErrorDailyCount.objects.filter(
-                day__gte=first_day.date(), day__lt=last_day.date()
-            )
-            _add_totals(_filter_totals(days, data), "day", label_of, counts)
+            days = AppErrorFilterSet.filter_totals(
+                AppErrorDailyCount.objects.all(), data, time_is_bounded=True
+            ).filter(day__gte=first_day.date(), day__lt=last_day.date())
+            _add_totals(days, "day", label_of, counts)
             hour_spans = [(first_hour, first_day), (last_day, last_hour)]
     for start, end in hour_spans:
         if start < end:
-            hours = AppErrorHourlyCount.objects.filter(hour__gte=start, hour__lt=end)
-            _add_totals(_filter_totals(hours, data), "hour", label_of, counts)
+            hours = hourly.filter(hour__gte=start, hour__lt=end)
+            _add_totals(hours, "hour", label_of, counts)
     # The partial hours at the edges, from the errors: one tight range query each (the
     # window already holds the filter's own time bounds, which would only widen the scan).
-    errors = _filter_totals(AppError.objects.order_by(), data)
+    errors = AppErrorFilterSet.filter_totals(
+        AppError.objects.order_by(), data, time_is_bounded=True
+    )
     for start, end in ((window.start, first_hour), (last_hour, window.end)):
         edge = errors.filter(timestamp__gte=start, timestamp__lte=end)
         if end == first_hour:
@@ -84,9 +75,11 @@ def count_from_daily_totals(data: dict[str, Any]) -> int | None:
     time, summed from the daily totals: exact, and a few thousand rows read instead of up to
     a million errors counted. None when a filter has no column in the totals or bounds the
     time."""
-    if not active_filters(data) <= ANSWERABLE - TIME_FILTERS:
+    totals = AppErrorFilterSet.filter_totals(
+        AppErrorDailyCount.objects.all(), data, time_is_bounded=False
+    )
+    if totals is None:
         return None
-    totals = _filter_totals(AppErrorDailyCount.objects.all(), data)
     return totals.aggregate(n=Sum("total"))["n"] or 0
 
 
@@ -105,17 +98,6 @@ def _add_totals(totals, period: str, label_of: Callable, counts: dict) -> None:
                 labels[text] = label_of(_parse_period(text))
             if n:
                 counts[group][(labels[text], value or None if group == "app" else value)] += n
-
-
-def _filter_totals(totals, data: dict):
-    if data.get("app"):
-        totals = totals.filter(app=data["app"])
-    for name, lookup in (("severity", "exact"), ("severity__gte", "gte"), ("severity__lte", "lte")):
-        if data.get(name) not in (None, ""):
-            totals = totals.filter(**{f"severity__{lookup}": int(data[name])})
-    if data.get("resolved") is not None:
-        totals = totals.filter(resolved=data["resolved"])
-    return totals
 
 
 def _offsets_are_whole_hours(window) -> bool:

@@ -1,5 +1,7 @@
 """Reads: every list, count and trend the dashboard, the API, the admin and the benchmarks
-show goes through here, so each query is tuned once."""
+show goes through here, so each query is tuned once. They return querysets and plain data,
+never markup: how a row or a search match looks is the page's business (dashboard.tables).
+Filtering is AppErrorFilterSet's (errors.filters); these functions take a bound filterset."""
 
 import dataclasses
 import datetime
@@ -11,8 +13,6 @@ from typing import Any
 from django.db.models import CharField, Count, QuerySet, Sum
 from django.db.models.functions import Cast, Substr, Trunc
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from errors.counting import COUNT_CAP
 from errors.filters import QUICK_RANGES, AppErrorFilterSet, active_filters
@@ -177,21 +177,34 @@ def has_active_filters(filterset: AppErrorFilterSet) -> bool:
     return bool(active_filters(data) - {"ordering"})
 
 
+# A message cut where the search matched: (text, whether the search matched it), in order.
+MessageSpans = list[tuple[str, bool]]
+
+
 def highlight_app_error_messages(errors: QuerySet | list[AppError], text: str) -> dict:
-    """``{error id: safe HTML}``: each error's message, escaped, with the words the search
-    ``text`` matched in ``<mark>``, for the rows of a page of search results. Rows whose
-    message did not match (only their context did) are absent: show their message plain."""
+    """``{error id: MessageSpans}``: each error's message cut into the words the search
+    ``text`` matched and the text between them, for the rows of a page of search results.
+    Plain text: the page decides how a match looks (and escapes it). Rows whose message did
+    not match (only their context did) are absent: show their message plain."""
     if isinstance(errors, list):
         errors = AppError.objects.filter(pk__in=[error.pk for error in errors])
     return {
-        # Escaped first, so the only markup is our own <mark> tags.
-        pk: mark_safe(
-            escape(text_with_marks)
-            .replace(HIGHLIGHT_START, "<mark>")
-            .replace(HIGHLIGHT_STOP, "</mark>")
-        )
+        pk: message_spans(text_with_marks)
         for pk, text_with_marks in highlight_messages(errors, text).items()
     }
+
+
+def message_spans(text_with_marks: str) -> MessageSpans:
+    """The backend's highlighted text (matches between HIGHLIGHT_START and HIGHLIGHT_STOP)
+    as spans; empty spans are dropped."""
+    spans = []
+    for part in text_with_marks.split(HIGHLIGHT_START):
+        hit, _, rest = part.rpartition(HIGHLIGHT_STOP) if HIGHLIGHT_STOP in part else ("", "", part)
+        if hit:
+            spans.append((hit, True))
+        if rest:
+            spans.append((rest, False))
+    return spans
 
 
 def list_app_names() -> list[str]:

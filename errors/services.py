@@ -28,6 +28,7 @@ from errors.limits import Limits, bound_column, bound_context, bound_text
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
+from errors.selectors import has_active_filters
 from errors.spool import SpoolUnavailable, append_to_spool, replay_if_due
 from errors.write_queue import writer_turn
 
@@ -330,6 +331,26 @@ def resolve_app_errors(*, errors, by) -> int:
     return errors.filter(resolved=False).update(
         resolved=True, resolved_by=by, resolved_timestamp=timezone.now()
     )
+
+
+class ResolveAllRefused(ValueError):
+    """ "Resolve all matching" was asked of a filter that narrows nothing, or does not read."""
+
+
+def may_resolve_matching(filterset) -> bool:
+    """Whether "resolve all matching" may act on this filterset: a valid one that narrows
+    the errors (ordering alone does not), so a cleared filter bar cannot resolve every
+    error at once by accident."""
+    return filterset.is_valid() and has_active_filters(filterset)
+
+
+def resolve_matching_app_errors(*, filterset, by) -> int:
+    """Resolve every unresolved error ``filterset`` matches, by ``by``, now; returns how many
+    changed. The one meaning of "resolve all matching" for the dashboard and the API alike:
+    refused (ResolveAllRefused) unless ``may_resolve_matching``."""
+    if not may_resolve_matching(filterset):
+        raise ResolveAllRefused("Narrow the filter first: resolving every error is not allowed.")
+    return resolve_app_errors(errors=filterset.qs, by=by)
 
 
 def unresolve_app_errors(*, errors) -> int:

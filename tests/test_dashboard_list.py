@@ -17,7 +17,7 @@ LIST = reverse("error_list")
 
 
 def row_ids(response) -> list[str]:
-    return [str(row.record.pk) for row in response.context["listing"].table.rows]
+    return [str(row.record.pk) for row in response.context["listing"].table.paginated_rows]
 
 
 def test_list_shows_newest_first_with_every_column(staff_client):
@@ -79,7 +79,7 @@ def test_sorting_through_the_ordering_parameter(staff_client, ordering, expected
     AppErrorFactory(message="e", app="b-app", severity="error", age_hours=2)
     AppErrorFactory(message="c", app="a-app", severity="critical", age_hours=3)
     response = staff_client.get(LIST, {"ordering": ordering})
-    rows = [row.record for row in response.context["listing"].table.rows]
+    rows = [row.record for row in response.context["listing"].table.paginated_rows]
     key = "app" if "app" in expected[0] else "severity"
     values = [r.app if key == "app" else r.get_severity_display().lower() for r in rows]
     assert values == expected
@@ -248,3 +248,15 @@ def test_rows_link_to_the_detail_page_and_resolve_in_place(staff_client):
     assert f'<a href="{detail}" title="3 hours ago">' in html
     assert f'<form method="post" action="{resolve}" hx-post="{resolve}"' in html
     assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_search_results_mark_the_matched_words_and_escape_the_message(staff_client):
+    error = record("<b>Refused</b> invoice for refused payment")
+    html = staff_client.get(LIST, {"search": "refused"}).content.decode()
+    row = html[html.index(f'id="error-{error.pk}"') :]
+    cell = row[row.index('class="message"') :]
+    cell = cell[: cell.index("</a>")]
+    assert cell.endswith(
+        "&lt;b&gt;<mark>Refused</mark>&lt;/b&gt; invoice for <mark>refused</mark> payment"
+    )
+    assert "<b>" not in html

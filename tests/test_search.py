@@ -199,14 +199,18 @@ def test_search_and_its_count_use_the_index():
     assert count_search_matches(queryset, "needle", cap=10) == (1, True)
 
 
-def test_highlights_mark_matched_words_and_escape_the_rest():
+def test_highlights_cut_messages_into_matched_words_and_plain_text():
     error = AppErrorFactory(message="<b>Refused</b> invoice for refused payment")
     context_only = AppErrorFactory(message="nothing here", context={"note": "refused"})
     highlights = highlight_app_error_messages([error, context_only], "refused")
     assert set(highlights) == {error.pk}
-    assert highlights[error.pk] == (
-        "&lt;b&gt;<mark>Refused</mark>&lt;/b&gt; invoice for <mark>refused</mark> payment"
-    )
+    assert highlights[error.pk] == [
+        ("<b>", False),
+        ("Refused", True),
+        ("</b> invoice for ", False),
+        ("refused", True),
+        (" payment", False),
+    ]
 
 
 def test_dashboard_filter_and_api_use_the_same_search(staff):

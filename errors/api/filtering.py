@@ -10,7 +10,11 @@ RANK_PARAMETER = "rank"
 class AppErrorFilterBackend(DjangoFilterBackend):
     """django-filter's DRF backend over the one AppErrorFilterSet, with the list read through
     the selector so the API orders and prefetches exactly as the dashboard does. Invalid
-    parameters are a 400 naming each field."""
+    parameters are a 400 naming each field.
+
+    Like django-filter's FilterView, it leaves the bound filterset on the view
+    (``view.filterset``): the paginator counts through it, in the totals or the search
+    index where they answer."""
 
     def valid_filterset(self, request, queryset, view) -> AppErrorFilterSet:
         filterset = self.get_filterset(request, queryset, view)
@@ -19,7 +23,8 @@ class AppErrorFilterBackend(DjangoFilterBackend):
         return filterset
 
     def filter_queryset(self, request, queryset, view):
-        return self.list_app_errors(request, self.valid_filterset(request, queryset, view))
+        view.filterset = self.valid_filterset(request, queryset, view)
+        return self.list_app_errors(request, view.filterset)
 
     def list_app_errors(self, request, filterset: AppErrorFilterSet):
         """The filterset's errors newest first, or best match first with ``rank=true``."""

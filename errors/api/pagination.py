@@ -17,7 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from errors.counting import COUNT_CAP, count_cap_for_page
-from errors.selectors import count_app_errors, slice_app_errors
+from errors.selectors import count_app_errors, count_filtered_app_errors, slice_app_errors
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -68,13 +68,20 @@ class AppErrorPagination(PageNumberPagination):
         return size
 
     def paginate_queryset(self, queryset, request, view=None):
+        """One page of ``queryset``: counted through the filterset the view's filter backend
+        bound (errors.selectors.count_filtered_app_errors: in the daily totals or the search
+        index where they answer), else among the rows."""
+        filterset = getattr(view, "filterset", None)
+        if filterset is not None:
+            return self.paginate_app_errors(
+                queryset, request, counter=lambda cap: count_filtered_app_errors(filterset, cap=cap)
+            )
         return self.paginate_app_errors(
             queryset, request, counter=lambda cap: count_app_errors(queryset, cap=cap)
         )
 
     def paginate_app_errors(self, rows, request, *, counter: Counter) -> list:
-        """One page of ``rows``, counted by ``counter`` (the list view counts a bare search
-        in the search index, errors.selectors.count_filtered_app_errors)."""
+        """One page of ``rows``, counted by ``counter``."""
         page_size = self.get_page_size(request)
         raw_number = request.query_params.get(self.page_query_param, "")
         asked = int(raw_number) if raw_number.isdigit() else 1

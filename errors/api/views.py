@@ -32,13 +32,17 @@ from errors.models import AppError
 from errors.selectors import (
     MAX_TREND_SPAN,
     count_app_errors_over_time,
-    count_filtered_app_errors,
     get_app_error,
-    has_active_filters,
     list_app_errors_by_ids,
     trend_window_for,
 )
-from errors.services import resolve_app_error, resolve_app_errors, unresolve_app_error
+from errors.services import (
+    ResolveAllRefused,
+    resolve_app_error,
+    resolve_app_errors,
+    resolve_matching_app_errors,
+    unresolve_app_error,
+)
 
 PROBLEMS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input, per field."),
@@ -87,13 +91,14 @@ class AppErrorViewSet(viewsets.GenericViewSet):
         return super().get_permissions()
 
     def list(self, request: Request) -> Response:
-        backend = AppErrorFilterBackend()
-        filterset = backend.valid_filterset(request, self.get_queryset(), self)
-        errors = backend.list_app_errors(request, filterset)
-        page = self.paginator.paginate_app_errors(
-            errors, request, counter=lambda cap: count_filtered_app_errors(filterset, cap=cap)
-        )
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(AppErrorSerializer(page, many=True).data)
+
+    def get_filterset(self) -> AppErrorFilterSet:
+        """The request's filters, validated by the view's filter backend (a 400 naming each
+        bad field), for the actions that act on the filters rather than list rows."""
+        (backend,) = (backend_class() for backend_class in self.filter_backends)
+        return backend.valid_filterset(self.request, self.get_queryset(), self)
 
     def retrieve(self, request: Request, id: str) -> Response:
         return Response(AppErrorDetailSerializer(self.get_app_error(id)).data)
@@ -128,14 +133,17 @@ class AppErrorViewSet(viewsets.GenericViewSet):
     def bulk_resolve(self, request: Request) -> Response:
         body = BulkResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        filterset = AppErrorFilterBackend().valid_filterset(request, self.get_queryset(), self)
+        filterset = self.get_filterset()
         if "ids" in body.validated_data:
             errors = list_app_errors_by_ids(body.validated_data["ids"])
-        elif has_active_filters(filterset):
-            errors = filterset.qs
-        else:
-            raise ValidationError({"ids": ["Give ids, or at least one filter parameter."]})
-        return Response({"resolved": resolve_app_errors(errors=errors, by=request.user)})
+            return Response({"resolved": resolve_app_errors(errors=errors, by=request.user)})
+        try:
+            changed = resolve_matching_app_errors(filterset=filterset, by=request.user)
+        except ResolveAllRefused:
+            raise ValidationError(
+                {"ids": ["Give ids, or at least one filter parameter."]}
+            ) from None
+        return Response({"resolved": changed})
 
     @extend_schema(
         summary="Errors per hour or day, by severity and by app, for the same filters",
@@ -144,7 +152,7 @@ class AppErrorViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def trends(self, request: Request) -> Response:
-        filterset = AppErrorFilterBackend().valid_filterset(request, self.get_queryset(), self)
+        filterset = self.get_filterset()
         window = trend_window_for(filterset, bounded=False)
         if window.end - window.start > MAX_TREND_SPAN:
             raise ValidationError(
