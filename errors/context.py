@@ -26,6 +26,24 @@ CONTEXT_HEADER = "\nDuring handling of the above exception, another exception oc
 REPEAT_CUTOFF = 3  # as traceback folds recursion
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AppErrorContext:
+    """Everything ``persist_app_error`` accepts besides the exception, as one value:
+    ``persist_app_error(exc, AppErrorContext(app="xero", severity="warning"))``.
+
+    The shape the upstream project's later API takes, so code written against it drops in.
+    Every field is optional; what is left out is read from the calling frame (app, file,
+    function) or defaults as in the keyword form (severity ERROR)."""
+
+    app: str | None = None
+    file: str | None = None
+    function: str | None = None
+    severity: int | str | None = None
+    job_id: Any = None
+    user_id: Any = None
+    additional_context: Mapping[str, Any] | None = None
+
+
 @dataclasses.dataclass(frozen=True)
 class CallerLocation:
     app: str | None

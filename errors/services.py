@@ -15,6 +15,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from errors.context import (
+    AppErrorContext,
     current_frame,
     describe_frame,
     dotted_class_name,
@@ -52,10 +53,10 @@ def is_persisting() -> bool:
 
 def persist_app_error(
     exception: BaseException,
-    app: str | None = None,
+    app: str | AppErrorContext | None = None,
     file: str | None = None,
     function: str | None = None,
-    severity: int | str = logging.ERROR,
+    severity: int | str | None = None,
     job_id: uuid.UUID | str | None = None,
     user_id: uuid.UUID | str | None = None,
     additional_context: Mapping[str, Any] | None = None,
@@ -66,6 +67,9 @@ def persist_app_error(
     from the calling frame, the trace from the exception's own traceback. Persisting the same
     failure twice returns the first row. Never raises.
 
+    The options may also come as one ``AppErrorContext`` in place of ``app`` (the upstream
+    project's later API); keywords given beside it win. ``severity`` left out is ERROR.
+
     If the database refuses the row (down, locked past its timeout, disk full, table
     missing), the error is appended to the spool (``APP_ERRORS["SPOOL_PATH"]``), the failure
     is logged, and the unsaved AppError is returned: ``error._state.adding`` is still True and
@@ -74,6 +78,9 @@ def persist_app_error(
     """
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
+        app, file, function, severity, job_id, user_id, additional_context = merge_call_options(
+            app, file, function, severity, job_id, user_id, additional_context
+        )
         try:
             existing = app_error_for(exception)
         except Exception:  # the database may be down; the spool still takes the error
@@ -112,6 +119,38 @@ def persist_app_error(
         return None
     finally:
         _state.depth -= 1
+
+
+def merge_call_options(
+    app: str | AppErrorContext | None,
+    file: str | None,
+    function: str | None,
+    severity: int | str | None,
+    job_id: Any,
+    user_id: Any,
+    additional_context: Mapping[str, Any] | None,
+) -> tuple[Any, ...]:
+    """persist_app_error's options in its keyword order, when ``app`` may be an
+    AppErrorContext: each keyword given (not None) wins over the context's field, and a
+    severity neither gives is ERROR. ``issubclass(type(...))`` rather than ``isinstance``,
+    which reads ``__class__`` and so can raise on a hostile ``app``."""
+    if issubclass(type(app), AppErrorContext):
+        given, app = app, None
+    else:
+        given = AppErrorContext()
+    return (
+        _first_given(app, given.app),
+        _first_given(file, given.file),
+        _first_given(function, given.function),
+        _first_given(severity, given.severity, logging.ERROR),
+        _first_given(job_id, given.job_id),
+        _first_given(user_id, given.user_id),
+        _first_given(additional_context, given.additional_context),
+    )
+
+
+def _first_given(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)
 
 
 def build_app_error(
