@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from errors.conf import app_errors_setting
+from errors.context import safe_str
 
 TRUNCATION_MARKER = "…[truncated]"
 NUL_MARKER = "\u2400"
@@ -65,12 +66,11 @@ def bound_text(text: str, limit: int, *, keep_nul: bool) -> tuple[str, int | Non
 
 
 def bound_column(value: str | None, max_length: int, *, keep_nul: bool) -> str | None:
-    """A value for a CharField: sanitised and cut to the column size, so the insert fits."""
+    """A value for a CharField: sanitised and cut to the column size, so the insert fits;
+    what cannot be read as text is its repr or a placeholder."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        value = str(value)
-    return sanitize_text(value[:max_length], keep_nul=keep_nul)
+    return sanitize_text(safe_str(value)[:max_length], keep_nul=keep_nul)
 
 
 def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any:

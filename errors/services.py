@@ -304,7 +304,14 @@ def app_error_for(exception: BaseException) -> AppError | None:
 
 def normalize_severity(value: Any) -> tuple[int, str | None]:
     """A logging level from an int or a level name; anything else is ERROR plus the value
-    that was given, for ``data``."""
+    that was given, for ``data`` (as a placeholder when even reading it raises)."""
+    try:
+        return _read_severity(value)
+    except Exception:
+        return int(Severity.ERROR), safe_str(value)
+
+
+def _read_severity(value: Any) -> tuple[int, str | None]:
     if isinstance(value, int) and not isinstance(value, bool) and value in Severity.values:
         return int(value), None
     if isinstance(value, str):
@@ -320,7 +327,15 @@ def normalize_severity(value: Any) -> tuple[int, str | None]:
 
 def coerce_uuid(value: Any) -> tuple[uuid.UUID | None, str | None]:
     """A UUID from a UUID, its string form or a model instance; otherwise None plus the value
-    as text so it is kept, not dropped."""
+    as text so it is kept, not dropped (a placeholder when even reading it raises, as a job
+    whose ``pk`` property fails)."""
+    try:
+        return _read_uuid(value)
+    except Exception:
+        return None, safe_str(value)
+
+
+def _read_uuid(value: Any) -> tuple[uuid.UUID | None, str | None]:
     if value is None or value == "":
         return None, None
     if isinstance(value, uuid.UUID):
