@@ -20,6 +20,9 @@ TRUNCATION_MARKER = "…[truncated]"
 NUL_MARKER = "\u2400"
 # The widest integers both databases keep as JSON numbers (64-bit signed).
 MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
+# How far past its limit a context text is kept for the scrubber: a secret straddling the
+# final cut is still seen whole, and filtered, before the text is cut to its limit.
+SCRUB_MARGIN = 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,11 +97,35 @@ def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any
     return value
 
 
-def bound_context(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int | None]:
+def cut_for_scrubbing(value: Any, limits: Limits, cuts: list[int]) -> Any:
+    """JSON-safe data with every text longer than its limit (keys included) cut to the limit
+    plus SCRUB_MARGIN, the characters cut away added to ``cuts``. Done before scrubbing and
+    serializing, so a 20 MB string costs what a 17 KB one does: the scrubber's patterns,
+    the JSON encoder and the sanitiser never read the rest."""
+    longest = limits.context_value + SCRUB_MARGIN
+    if isinstance(value, str):
+        if len(value) > longest:
+            cuts.append(len(value) - longest)
+            return value[:longest]
+        return value
+    if isinstance(value, dict):
+        return {
+            cut_for_scrubbing(key, limits, cuts): cut_for_scrubbing(item, limits, cuts)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [cut_for_scrubbing(item, limits, cuts) for item in value]
+    return value
+
+
+def bound_context(
+    context: dict[str, Any], limits: Limits, cuts: list[int] | None = None
+) -> tuple[dict[str, Any], int | None]:
     """The context within the limits: long strings cut, then whole entries kept in order
     while the total fits and the rest replaced by a marker with their size. Returns the
-    context and, when anything was cut, its original length (characters of JSON)."""
-    cuts: list[int] = []
+    context and, when anything was cut (here, or before as ``cuts`` says), its original
+    length (characters of JSON)."""
+    cuts = cuts if cuts is not None else []
     bounded = bound_json(context, limits, cuts)
     sizes = {key: len(json.dumps(item)) + len(key) + 6 for key, item in bounded.items()}
     total = sum(sizes.values())

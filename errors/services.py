@@ -25,7 +25,7 @@ from errors.context import (
     to_json_safe,
 )
 from errors.inserts import prepare_insert
-from errors.limits import Limits, bound_column, bound_context, bound_text
+from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
@@ -175,11 +175,12 @@ def build_app_error(
     data: dict[str, Any] = {}
     truncated: dict[str, int] = {}
     if additional_context:
+        cuts: list[int] = []  # what was cut before scrubbing, for data["truncated"]
         try:
-            context = scrub(to_json_safe(dict(additional_context)))
+            context = scrub(cut_for_scrubbing(to_json_safe(dict(additional_context)), limits, cuts))
         except Exception as problem:  # a mapping whose items() raises still gives a row
             context = {"unreadable_context": f"{type(problem).__name__}: {safe_str(problem)}"}
-        context, context_length = bound_context(context, limits)
+        context, context_length = bound_context(context, limits, cuts)
         if context_length is not None:
             truncated["context"] = context_length
         for key, value in context.items():
