@@ -174,7 +174,7 @@ def build_app_error(
     limits = Limits.for_vendor(connections[errors_alias()].vendor)
     data: dict[str, Any] = {}
     truncated: dict[str, int] = {}
-    if additional_context:
+    if additional_context is not None:  # not truthiness: a hostile mapping may raise on len()
         cuts: list[int] = []  # what was cut before scrubbing, for data["truncated"]
         try:
             context = scrub(cut_for_scrubbing(to_json_safe(dict(additional_context)), limits, cuts))

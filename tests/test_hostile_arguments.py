@@ -141,6 +141,24 @@ def test_unreadable_context_values_and_keys_are_placeholders(make):
         assert error.data[placeholder_for(value)] == "under an odd key"
 
 
+class MappingWithoutALength(dict):
+    def __len__(self) -> int:
+        raise RuntimeError("no length")
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("no truth")
+
+
+def test_a_context_mapping_whose_length_raises_is_still_read():
+    error = stored(persist_app_error(failing(), additional_context=MappingWithoutALength(a=1)))
+    assert error.data["a"] == 1
+
+
+def test_an_empty_context_adds_nothing():
+    error = stored(persist_app_error(failing(), additional_context={}))
+    assert set(error.data) == {"trace", "exception_type"}
+
+
 def test_a_job_whose_pk_raises_is_kept_as_a_placeholder():
     job = JobWhosePkRaises()
     error = stored(
