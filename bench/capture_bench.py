@@ -10,7 +10,10 @@ Three figures, median / p95 in milliseconds:
   scrubbed and serialized, so the call costs what a small one does;
 - ``persist_app_error`` with an ordinary context of about 3.5 KB (a request's headers, query string,
   user, a DSN, an invoice);
-- ``scrub`` alone on that context: what secret filtering adds to every error.
+- ``scrub`` alone on that context: what secret filtering adds to every error;
+- ``scrub`` on the slowest of a few hostile context strings at the longest length the
+  scrubber sees (``MAX_CONTEXT_VALUE_LENGTH`` plus its margin): dotted words before a
+  ``://``, colons, runs of ``name=``, ``bearer``, digits. Each pattern stays linear.
 
 Each run writes bench/results/capture-<vendor>.json and the "## Recording hostile and
 ordinary contexts" section of BENCHMARKS.md from every result file there.
@@ -29,7 +32,7 @@ from bench.report import add_output_arguments, record_result, summarize
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECTION = "## Recording hostile and ordinary contexts"
 HUGE_BYTES = 20 * 1024 * 1024
-HUGE_RUNS, SMALL_RUNS = 20, 300
+HUGE_RUNS, SMALL_RUNS, HOSTILE_RUNS = 20, 300, 20
 HUGE_TARGET_MS = 50
 
 
@@ -78,6 +81,18 @@ def realistic_context() -> dict:
     }
 
 
+def hostile_texts(length: int) -> list[str]:
+    """Strings shaped to make the scrubber's patterns backtrack, ``length`` characters."""
+    repeated = ["a://b", "&a=", "a= ", "bearer ", "1", "1 "]
+    texts = [(unit * (length // len(unit) + 1))[:length] for unit in repeated]
+    return [
+        *texts,
+        ("a." * length)[: length - 3] + "://",  # one long scheme-like run
+        "x://" + ":" * (length - 4),  # an authority that never reaches "@"
+        "&" + "a" * (length - 2) + "=",  # one long parameter name
+    ]
+
+
 def huge_text() -> str:
     line = "2026-12-02 08:14:07 order 10442 line 7 qty 3 price 129.50 shipped to 221B Baker St\n"
     return (line * (HUGE_BYTES // len(line) + 1))[:HUGE_BYTES]
@@ -107,11 +122,14 @@ def measure() -> dict:
     django.setup()
     from django.db import connections
 
+    from errors.limits import SCRUB_MARGIN, Limits
     from errors.routers import errors_alias
-    from errors.scrubbing import scrub
+    from errors.scrubbing import scrub, scrub_text
     from errors.services import persist_app_error
 
     huge = {"body": huge_text(), "invoice": "INV-7781"}
+    longest = Limits.for_vendor(connections[errors_alias()].vendor).context_value + SCRUB_MARGIN
+    hostile = hostile_texts(longest)
     context = realistic_context()
     figures = {
         "persist: 20 MB context": timed(
@@ -123,6 +141,10 @@ def measure() -> dict:
             SMALL_RUNS,
         ),
         "scrub: ordinary context": timed(lambda: scrub(context), SMALL_RUNS),
+        "scrub: slowest hostile string": max(
+            (timed(lambda text=text: scrub_text(text), HOSTILE_RUNS) for text in hostile),
+            key=lambda figure: figure["median_ms"],
+        ),
     }
     return {
         "vendor": connections[errors_alias()].vendor,
@@ -140,7 +162,9 @@ def render_section(results: list[dict]) -> str:
         "`python -m bench.capture_bench` (once per database): `persist_app_error` with a "
         f"context holding one 20 MB string ({HUGE_RUNS} runs; target under {HUGE_TARGET_MS} "
         f"ms), with a realistic {results[0]['context_bytes']:,}-byte context ({SMALL_RUNS} "
-        "runs), and the scrubbing of that context alone. Median / p95, milliseconds.",
+        "runs), the scrubbing of that context alone, and the scrubbing of the slowest of nine "
+        "hostile strings as long as the scrubber ever sees (17 KB). Median / p95, "
+        "milliseconds.",
         "",
         "| database | " + " | ".join(names) + " | load |",
         "| --- |" + " --- |" * (len(names) + 1),
