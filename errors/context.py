@@ -26,6 +26,24 @@ CONTEXT_HEADER = "\nDuring handling of the above exception, another exception oc
 REPEAT_CUTOFF = 3  # as traceback folds recursion
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AppErrorContext:
+    """Everything ``persist_app_error`` accepts besides the exception, as one value:
+    ``persist_app_error(exc, AppErrorContext(app="xero", severity="warning"))``.
+
+    The shape the upstream project's later API takes, so code written against it drops in.
+    Every field is optional; what is left out is read from the calling frame (app, file,
+    function) or defaults as in the keyword form (severity ERROR)."""
+
+    app: str | None = None
+    file: str | None = None
+    function: str | None = None
+    severity: int | str | None = None
+    job_id: Any = None
+    user_id: Any = None
+    additional_context: Mapping[str, Any] | None = None
+
+
 @dataclasses.dataclass(frozen=True)
 class CallerLocation:
     app: str | None
@@ -204,10 +222,15 @@ def dotted_class_name(exception: BaseException) -> str:
 
 
 def safe_str(value: Any) -> str:
-    """``str(value)`` that cannot raise: falls back to repr, then to the type's name."""
+    """``str(value)`` that cannot raise and is a plain ``str``: a str subclass gives the text
+    it holds (its methods may be overridden to raise); otherwise falls back to repr, then to
+    a placeholder naming the type."""
+    if issubclass(type(value), str):
+        return str.__str__(value)
     for convert in (str, repr):
         try:
-            return convert(value)
+            text = convert(value)
+            return str.__str__(text)
         except Exception:
             continue
     return f"<unprintable {type(value).__name__}>"
@@ -216,8 +239,21 @@ def safe_str(value: Any) -> str:
 def to_json_safe(value: Any, *, _depth: int = 0, _seen: frozenset[int] = frozenset()) -> Any:
     """Convert any value into JSON-compatible data, never rejecting it: UUIDs, dates and
     decimals become strings, sets sorted lists, model instances a labelled reference, cycles
-    and excessive depth a marker, and anything else its string form."""
-    if value is None or isinstance(value, bool | int | str):
+    and excessive depth a marker, and anything else its string form. A value that raises
+    while being read (a property, ``items()``, even ``__class__``) becomes its string form
+    or a placeholder, and only that value: the rest of the context is kept."""
+    if value is None or type(value) in (bool, int, str):
+        return value
+    try:
+        return _convert_to_json_safe(value, _depth, _seen)
+    except Exception:
+        return safe_str(value)
+
+
+def _convert_to_json_safe(value: Any, _depth: int, _seen: frozenset[int]) -> Any:
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return (
@@ -244,9 +280,7 @@ def to_json_safe(value: Any, *, _depth: int = 0, _seen: frozenset[int] = frozens
     seen = _seen | {id(value)}
     if isinstance(value, Mapping):
         return {
-            safe_str(key) if not isinstance(key, str) else key: to_json_safe(
-                item, _depth=_depth + 1, _seen=seen
-            )
+            safe_str(key): to_json_safe(item, _depth=_depth + 1, _seen=seen)
             for key, item in list(value.items())
         }
     if isinstance(value, set | frozenset):
@@ -287,7 +321,7 @@ def extract_job_context(job: Any) -> dict[str, Any]:
     """The identifying facts of a job, whatever shape the job object has."""
     if job is None:
         return {}
-    job_id = getattr(job, "id", None) or getattr(job, "pk", None)
+    job_id = _read_attribute(job, "id") or _read_attribute(job, "pk")
     context: dict[str, Any] = {"job_id": safe_str(job_id) if job_id is not None else None}
     for attribute in JOB_ATTRIBUTES:
         try:
@@ -297,6 +331,14 @@ def extract_job_context(job: Any) -> dict[str, Any]:
         if value is not None:
             context[attribute] = to_json_safe(value)
     return context
+
+
+def _read_attribute(value: Any, name: str) -> Any:
+    """An attribute, or None when reading it raises (a lazy property whose query fails)."""
+    try:
+        return getattr(value, name, None)
+    except Exception:
+        return None
 
 
 def current_frame(depth: int) -> FrameType | None:

@@ -69,17 +69,31 @@ class SeverityChoiceFilter(django_filters.TypedChoiceFilter):
 
 
 class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 moment that a database column can hold: year 1 at +05:00 parses, but is
-    before the earliest UTC datetime and would overflow on conversion."""
+    """An ISO 8601 moment from 1900 to the end of year 9999 in UTC; anything else is a form
+    error (a 400 in the API), not an overflow deep in a query or a chart.
+
+    Python parses year 1 at +05:00, but it is in year 0 in UTC. And the charts reach a year
+    back from the end of the filter and label their buckets with four-digit years, which
+    ``strftime`` does not write before year 1000: 1900 leaves room for both, and no error
+    is older."""
+
+    earliest = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+    default_error_messages = {
+        "out_of_range": "Enter a date from 1900-01-01 to 9999-12-31 (UTC).",
+    }
 
     def to_python(self, value):
         moment = super().to_python(value)
         if moment is None:
             return None
         try:
-            moment.astimezone(datetime.UTC)
+            in_utc = moment.astimezone(datetime.UTC)
         except OverflowError:
-            raise forms.ValidationError("Date out of range.", code="out_of_range") from None
+            in_utc = None
+        if in_utc is None or in_utc < self.earliest:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
         return moment
 
 

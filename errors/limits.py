@@ -14,11 +14,15 @@ import json
 from typing import Any
 
 from errors.conf import app_errors_setting
+from errors.context import safe_str
 
 TRUNCATION_MARKER = "…[truncated]"
 NUL_MARKER = "\u2400"
 # The widest integers both databases keep as JSON numbers (64-bit signed).
 MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
+# How far past its limit a context text is kept for the scrubber: a secret straddling the
+# final cut is still seen whole, and filtered, before the text is cut to its limit.
+SCRUB_MARGIN = 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,12 +69,11 @@ def bound_text(text: str, limit: int, *, keep_nul: bool) -> tuple[str, int | Non
 
 
 def bound_column(value: str | None, max_length: int, *, keep_nul: bool) -> str | None:
-    """A value for a CharField: sanitised and cut to the column size, so the insert fits."""
+    """A value for a CharField: sanitised and cut to the column size, so the insert fits;
+    what cannot be read as text is its repr or a placeholder."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        value = str(value)
-    return sanitize_text(value[:max_length], keep_nul=keep_nul)
+    return sanitize_text(safe_str(value)[:max_length], keep_nul=keep_nul)
 
 
 def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any:
@@ -94,11 +97,35 @@ def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any
     return value
 
 
-def bound_context(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int | None]:
+def cut_for_scrubbing(value: Any, limits: Limits, cuts: list[int]) -> Any:
+    """JSON-safe data with every text longer than its limit (keys included) cut to the limit
+    plus SCRUB_MARGIN, the characters cut away added to ``cuts``. Done before scrubbing and
+    serializing, so a 20 MB string costs what a 17 KB one does: the scrubber's patterns,
+    the JSON encoder and the sanitiser never read the rest."""
+    longest = limits.context_value + SCRUB_MARGIN
+    if isinstance(value, str):
+        if len(value) > longest:
+            cuts.append(len(value) - longest)
+            return value[:longest]
+        return value
+    if isinstance(value, dict):
+        return {
+            cut_for_scrubbing(key, limits, cuts): cut_for_scrubbing(item, limits, cuts)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [cut_for_scrubbing(item, limits, cuts) for item in value]
+    return value
+
+
+def bound_context(
+    context: dict[str, Any], limits: Limits, cuts: list[int] | None = None
+) -> tuple[dict[str, Any], int | None]:
     """The context within the limits: long strings cut, then whole entries kept in order
     while the total fits and the rest replaced by a marker with their size. Returns the
-    context and, when anything was cut, its original length (characters of JSON)."""
-    cuts: list[int] = []
+    context and, when anything was cut (here, or before as ``cuts`` says), its original
+    length (characters of JSON)."""
+    cuts = cuts if cuts is not None else []
     bounded = bound_json(context, limits, cuts)
     sizes = {key: len(json.dumps(item)) + len(key) + 6 for key, item in bounded.items()}
     total = sum(sizes.values())

@@ -15,6 +15,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from errors.context import (
+    AppErrorContext,
     current_frame,
     describe_frame,
     dotted_class_name,
@@ -24,7 +25,7 @@ from errors.context import (
     to_json_safe,
 )
 from errors.inserts import prepare_insert
-from errors.limits import Limits, bound_column, bound_context, bound_text
+from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
@@ -53,10 +54,10 @@ def is_persisting() -> bool:
 
 def persist_app_error(
     exception: BaseException,
-    app: str | None = None,
+    app: str | AppErrorContext | None = None,
     file: str | None = None,
     function: str | None = None,
-    severity: int | str = logging.ERROR,
+    severity: int | str | None = None,
     job_id: uuid.UUID | str | None = None,
     user_id: uuid.UUID | str | None = None,
     additional_context: Mapping[str, Any] | None = None,
@@ -67,6 +68,9 @@ def persist_app_error(
     from the calling frame, the trace from the exception's own traceback. Persisting the same
     failure twice returns the first row. Never raises.
 
+    The options may also come as one ``AppErrorContext`` in place of ``app`` (the upstream
+    project's later API); keywords given beside it win. ``severity`` left out is ERROR.
+
     If the database refuses the row (down, locked past its timeout, disk full, table
     missing), the error is appended to the spool (``APP_ERRORS["SPOOL_PATH"]``), the failure
     is logged, and the unsaved AppError is returned: ``error._state.adding`` is still True and
@@ -75,6 +79,9 @@ def persist_app_error(
     """
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
+        app, file, function, severity, job_id, user_id, additional_context = merge_call_options(
+            app, file, function, severity, job_id, user_id, additional_context
+        )
         try:
             existing = app_error_for(exception)
         except Exception:  # the database may be down; the spool still takes the error
@@ -115,6 +122,38 @@ def persist_app_error(
         _state.depth -= 1
 
 
+def merge_call_options(
+    app: str | AppErrorContext | None,
+    file: str | None,
+    function: str | None,
+    severity: int | str | None,
+    job_id: Any,
+    user_id: Any,
+    additional_context: Mapping[str, Any] | None,
+) -> tuple[Any, ...]:
+    """persist_app_error's options in its keyword order, when ``app`` may be an
+    AppErrorContext: each keyword given (not None) wins over the context's field, and a
+    severity neither gives is ERROR. ``issubclass(type(...))`` rather than ``isinstance``,
+    which reads ``__class__`` and so can raise on a hostile ``app``."""
+    if issubclass(type(app), AppErrorContext):
+        given, app = app, None
+    else:
+        given = AppErrorContext()
+    return (
+        _first_given(app, given.app),
+        _first_given(file, given.file),
+        _first_given(function, given.function),
+        _first_given(severity, given.severity, logging.ERROR),
+        _first_given(job_id, given.job_id),
+        _first_given(user_id, given.user_id),
+        _first_given(additional_context, given.additional_context),
+    )
+
+
+def _first_given(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)
+
+
 def build_app_error(
     exception: BaseException,
     *,
@@ -136,12 +175,13 @@ def build_app_error(
     limits = Limits.for_vendor(connections[errors_alias()].vendor)
     data: dict[str, Any] = {}
     truncated: dict[str, int] = {}
-    if additional_context:
+    if additional_context is not None:  # not truthiness: a hostile mapping may raise on len()
+        cuts: list[int] = []  # what was cut before scrubbing, for data["truncated"]
         try:
-            context = scrub(to_json_safe(dict(additional_context)))
+            context = scrub(cut_for_scrubbing(to_json_safe(dict(additional_context)), limits, cuts))
         except Exception as problem:  # a mapping whose items() raises still gives a row
             context = {"unreadable_context": f"{type(problem).__name__}: {safe_str(problem)}"}
-        context, context_length = bound_context(context, limits)
+        context, context_length = bound_context(context, limits, cuts)
         if context_length is not None:
             truncated["context"] = context_length
         for key, value in context.items():
@@ -266,7 +306,14 @@ def app_error_for(exception: BaseException) -> AppError | None:
 
 def normalize_severity(value: Any) -> tuple[int, str | None]:
     """A logging level from an int or a level name; anything else is ERROR plus the value
-    that was given, for ``data``."""
+    that was given, for ``data`` (as a placeholder when even reading it raises)."""
+    try:
+        return _read_severity(value)
+    except Exception:
+        return int(Severity.ERROR), safe_str(value)
+
+
+def _read_severity(value: Any) -> tuple[int, str | None]:
     if isinstance(value, int) and not isinstance(value, bool) and value in Severity.values:
         return int(value), None
     if isinstance(value, str):
@@ -282,7 +329,15 @@ def normalize_severity(value: Any) -> tuple[int, str | None]:
 
 def coerce_uuid(value: Any) -> tuple[uuid.UUID | None, str | None]:
     """A UUID from a UUID, its string form or a model instance; otherwise None plus the value
-    as text so it is kept, not dropped."""
+    as text so it is kept, not dropped (a placeholder when even reading it raises, as a job
+    whose ``pk`` property fails)."""
+    try:
+        return _read_uuid(value)
+    except Exception:
+        return None, safe_str(value)
+
+
+def _read_uuid(value: Any) -> tuple[uuid.UUID | None, str | None]:
     if value is None or value == "":
         return None, None
     if isinstance(value, uuid.UUID):

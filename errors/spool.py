@@ -8,6 +8,10 @@ then rewrites the file atomically under the lock keeping only what it did not st
 ``replay_if_due`` does the same after a write the database took, when the spool is small, so
 the spool drains itself once the database is back.
 
+A line that cannot be read as a spooled error (bad JSON, bytes that are not UTF-8, a record
+of the wrong shape) would otherwise wait forever and keep the dashboard's banner up: a
+replay moves it, as it was, to ``<spool>.rejected`` beside the spool and logs why.
+
 Replacing the file gives it a new inode; a writer that waited for the lock on the old one
 notices (the path no longer names its descriptor's file) and opens the new one.
 """
@@ -30,6 +34,7 @@ from django.db import Error as DatabaseError
 from django.db import connections, transaction
 
 from errors.conf import app_errors_setting
+from errors.context import safe_str
 from errors.limits import Limits, bound_column, sanitize_text
 from errors.models import AppError
 from errors.routers import errors_alias
@@ -72,17 +77,40 @@ def error_to_line(error: AppError, *, reason: str = "") -> bytes:
 
 
 def line_to_error(line: bytes) -> AppError:
-    """The unsaved AppError a spool line describes; raises ValueError when it is not one."""
+    """The unsaved AppError a spool line describes; raises ValueError (or whatever the JSON
+    decoder raises) saying why when it is not one."""
     record = json.loads(line)
     if not isinstance(record, dict) or "id" not in record:
         raise ValueError("not a spooled error")
     fields = {name: record.get(name) for name in SPOOLED_FIELDS}
     fields["id"] = uuid.UUID(str(fields["id"]))
     fields["timestamp"] = datetime.datetime.fromisoformat(str(fields["timestamp"]))
+    if fields["timestamp"].tzinfo is None:
+        raise ValueError("timestamp has no time zone")
     for name in ("job_id", "user_id"):
         fields[name] = uuid.UUID(str(fields[name])) if fields[name] else None
     fields["data"] = fields["data"] if fields["data"] is not None else {}
+    check_shape(fields)
     return AppError(**fields)
+
+
+def check_shape(fields: dict[str, Any]) -> None:
+    """Raise ValueError naming the first field whose type no row could take: such a line
+    would fail every replay, never be stored, and never leave the spool."""
+    if not isinstance(fields["message"], str):
+        raise ValueError("message is not text")
+    if not isinstance(fields["data"], dict):
+        raise ValueError("data is not an object")
+    if not isinstance(fields["severity"], int) or isinstance(fields["severity"], bool):
+        raise ValueError("severity is not an integer")
+    for name in ("app", "file", "function"):
+        if fields[name] is not None and not isinstance(fields[name], str):
+            raise ValueError(f"{name} is not text")
+
+
+def rejected_path(path: Path) -> Path:
+    """Where unreadable spool lines are moved: ``<spool>.rejected``, beside the spool."""
+    return path.with_name(f"{path.name}.rejected")
 
 
 @contextlib.contextmanager
@@ -159,20 +187,22 @@ class ReplayResult:
     kept: int = 0
     unreadable: int = 0
     failed: int = 0
+    rejected_name: str = ""
 
     def summary(self) -> str:
         """What the replay did, in the words the command and the dashboard both show."""
-        text = (
-            f"Stored {self.stored} error(s); {self.already_stored} were already stored; "
-            f"{self.kept} line(s) kept"
-        )
+        text = f"Stored {self.stored} error(s); {self.already_stored} were already stored; "
+        if self.unreadable:
+            text += f"{self.unreadable} unreadable line(s) moved to {self.rejected_name}; "
+        text += f"{self.kept} line(s) kept"
         if self.kept:
-            text += f" ({self.failed} failed, {self.unreadable} unreadable)"
+            text += f" ({self.failed} failed)"
         return text
 
 
 def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
-    """Insert the spooled errors and remove the stored ones from the spool.
+    """Insert the spooled errors and remove the stored ones from the spool; move the lines
+    that cannot be read to ``<spool>.rejected``.
 
     The lock is held only to read and to rewrite the file, not during the inserts, so a
     process spooling meanwhile waits milliseconds; what it appends is kept by the rewrite.
@@ -181,15 +211,16 @@ def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZ
     result = ReplayResult()
     if path is None or not path.exists():
         return result
+    result.rejected_name = rejected_path(path).name
     with locked_spool(path) as fd:
         lines = read_lines(fd)
     errors: dict[uuid.UUID, AppError] = {}
+    unreadable: dict[bytes, str] = {}
     for line in lines:
         try:
             error = line_to_error(line)
-        except (ValueError, TypeError) as problem:
-            logger.warning("Unreadable line in the error spool %s: %s", path, problem)
-            result.unreadable += 1
+        except Exception as problem:  # bad JSON, undecodable bytes, deep nesting, wrong shape
+            unreadable.setdefault(line, f"{type(problem).__name__}: {safe_str(problem)}")
             continue
         errors.setdefault(error.pk, error)
     done: set[str] = set()
@@ -198,7 +229,7 @@ def replay_spool(path: Path | None = None, *, batch_size: int = REPLAY_BATCH_SIZ
         for start in range(0, len(batch), batch_size):
             store_chunk(batch[start : start + batch_size], result, done)
     finally:
-        result.kept = remove_stored(path, done)
+        result.kept, result.unreadable = remove_stored(path, done, unreadable)
     return result
 
 
@@ -239,11 +270,22 @@ def insert_missing(errors: list[AppError]) -> tuple[int, int]:
     return len(missing), len(existing)
 
 
-def remove_stored(path: Path, stored_ids: set[str]) -> int:
-    """Rewrite the spool without the stored errors, atomically, under the lock; returns how
-    many lines are kept (appended since the read, unreadable, or not stored)."""
+def remove_stored(
+    path: Path, stored_ids: set[str], unreadable: dict[bytes, str] | None = None
+) -> tuple[int, int]:
+    """Rewrite the spool without the stored errors, atomically, under the lock, moving the
+    ``unreadable`` lines still there to ``<spool>.rejected`` (each logged with its reason)
+    first. Returns how many lines are kept (appended since the read, or not stored) and how
+    many were moved: a line another replay moved meanwhile is not moved twice."""
+    unreadable = unreadable or {}
     with locked_spool(path) as fd:
-        kept = [line for line in read_lines(fd) if spooled_id(line) not in stored_ids]
+        lines = read_lines(fd)
+        moved = [line for line in lines if line in unreadable]
+        if moved:
+            set_aside(path, moved, unreadable)
+        kept = [
+            line for line in lines if line not in unreadable and spooled_id(line) not in stored_ids
+        ]
         if not kept:
             path.unlink()
         else:
@@ -254,7 +296,27 @@ def remove_stored(path: Path, stored_ids: set[str]) -> int:
                 os.fsync(file.fileno())
             os.replace(temporary, path)
         fsync_directory(path.parent)
-    return len(kept)
+    return len(kept), len(moved)
+
+
+def set_aside(path: Path, lines: list[bytes], reasons: dict[bytes, str]) -> None:
+    """Append unreadable lines, byte for byte, to ``<spool>.rejected`` and fsync it before
+    they leave the spool; log each with why it could not be read."""
+    target = rejected_path(path)
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, b"".join(line + b"\n" for line in lines))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    for line in lines:
+        logger.warning(
+            "Moved an unreadable line of the error spool %s to %s (%s): %r",
+            path,
+            target,
+            reasons[line],
+            line[:200],
+        )
 
 
 def spooled_id(line: bytes) -> str | None:

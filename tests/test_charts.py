@@ -60,7 +60,7 @@ def test_a_chart_over_centuries_draws_the_newest_year_up_to_now():
     AppErrorFactory(age_hours=3)
     AppErrorFactory(age_hours=800 * 24)
     filterset = filter_app_errors(
-        {"timestamp__gte": "0001-01-01T00:00:00Z", "timestamp__lte": "9999-12-31T23:59:59Z"}
+        {"timestamp__gte": "1900-01-01T00:00:00Z", "timestamp__lte": "9999-12-31T23:59:59Z"}
     )
     trend = count_app_errors_over_time(filterset)
     start = datetime.datetime.fromisoformat(trend["start"])

@@ -107,7 +107,7 @@ def test_dates_no_database_can_hold_are_form_errors(staff_client, params, field)
 @pytest.mark.parametrize(
     "params",
     [
-        {"timestamp__gte": "0001-01-01T00:00:00Z"},
+        {"timestamp__gte": "1900-01-01T00:00:00Z"},
         {"timestamp__lte": "9999-12-31T23:59:59Z"},
         {"timestamp__gte": "9999-12-31T00:00:00Z"},
     ],

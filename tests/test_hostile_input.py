@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from errors.limits import NUL_MARKER, TRUNCATION_MARKER
 from errors.models import AppError
 from errors.routers import errors_alias
-from errors.scrubbing import is_secret_key
+from errors.scrubbing import is_secret_key, scrub_text
 from errors.services import RESERVED_DATA_KEYS, persist_app_error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -267,12 +267,15 @@ def round_trips(stored_value, value) -> bool:
 
 
 def has_secret_key_or_digits(value) -> bool:
-    """Values the scrubber may rightly change: secret-looking keys, long digit runs."""
+    """Values the scrubber may rightly change: secret-looking keys, long digit runs, text
+    holding a credential."""
     if isinstance(value, dict):
         return any(is_secret_key(k) or has_secret_key_or_digits(v) for k, v in value.items())
     if isinstance(value, list):
         return any(has_secret_key_or_digits(item) for item in value)
-    return isinstance(value, str) and sum(char.isdigit() for char in value) >= 13
+    return isinstance(value, str) and (
+        sum(char.isdigit() for char in value) >= 13 or scrub_text(value) != value
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,7 +4,13 @@ import pytest
 
 from errors.middleware import AppErrorMiddleware
 from errors.models import AppError
-from errors.scrubbing import FILTERED, mask_card_numbers, scrub, scrub_query_string
+from errors.scrubbing import (
+    FILTERED,
+    mask_card_numbers,
+    scrub,
+    scrub_query_string,
+    scrub_text,
+)
 from errors.services import persist_app_error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -41,6 +47,25 @@ def stored_data(context) -> dict:
         "Set-Cookie",
         "sessionid",
         "csrfmiddlewaretoken",
+        "pwd",
+        "MYSQL_PWD",
+        "credentials",
+        "aws_credential",
+        "jwt",
+        "id_token",
+        "bearer",
+        "private_key",
+        "privateKey",
+        "PHPSESSID",
+        "connect.sid",
+        "XSRF-TOKEN",
+        "x-csrftoken",
+        "Proxy-Authorization",
+        "auth",
+        "oauth_state",
+        "signature",
+        "X Api Key",
+        "accessToken",
     ],
 )
 def test_values_under_secret_looking_keys_are_filtered(key):
@@ -98,7 +123,7 @@ def test_query_strings_are_scrubbed_parameter_by_parameter():
         == "page=2&token=%5BFiltered%5D&API_KEY=%5BFiltered%5D&q=invoice"
     )
     assert scrub_query_string("page=2&q=a+b") == "page=2&q=a+b"  # untouched when nothing is
-    assert scrub_query_string(f"card={VISA_TEST_NUMBER}") == f"card={FILTERED}"
+    assert scrub_query_string(f"card={VISA_TEST_NUMBER}") == "card=%5BFiltered%5D"
 
 
 def test_request_context_from_the_middleware_is_scrubbed(rf):
@@ -124,3 +149,91 @@ def test_scrub_leaves_other_values_alone():
 
 def test_short_strings_skip_the_card_check():
     assert mask_card_numbers("411111111111") == "411111111111"
+
+
+@pytest.mark.parametrize(
+    "key", ["author", "authored_at", "authority", "invoice", "keyboard", "primary_key", "sid"]
+)
+def test_keys_that_only_look_alike_are_kept(key):
+    assert stored_data({key: "ann"})[key] == "ann"
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        (
+            "postgres://billing:s3cr3t-pass@db.internal:5432/billing",
+            f"postgres://billing:{FILTERED}@db.internal:5432/billing",
+        ),
+        ("redis://:hunter2@cache:6379/0", f"redis://:{FILTERED}@cache:6379/0"),
+        (
+            "could not connect to mysql://root:toor@10.0.0.5/shop (timeout)",
+            f"could not connect to mysql://root:{FILTERED}@10.0.0.5/shop (timeout)",
+        ),
+        ("https://ann@example.com/profile", "https://ann@example.com/profile"),
+        ("https://example.com:8443/a@b", "https://example.com:8443/a@b"),
+        (
+            "https://api.example.com/cb?invoice=7&token=abc123&key=AIzaSy&signature=ff00",
+            "https://api.example.com/cb?invoice=7"
+            f"&token={FILTERED}&key={FILTERED}&signature={FILTERED}",
+        ),
+        (
+            "GET /s3/file?X-Amz-Credential=AKIA/20261202&X-Amz-Signature=9f3c&size=2",
+            f"GET /s3/file?X-Amz-Credential={FILTERED}&X-Amz-Signature={FILTERED}&size=2",
+        ),
+        (
+            "login failed with password=hunter2 for ann",
+            f"login failed with password={FILTERED} for ann",
+        ),
+        (
+            "curl -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2ln'",
+            f"curl -H 'Authorization: Bearer {FILTERED}'",
+        ),
+        ("BEARER abcdefgh12345678==", f"BEARER {FILTERED}"),
+        ("the bearer of bad news", "the bearer of bad news"),
+        ("keys=3&keystone=ok&monkey=1", "keys=3&keystone=ok&monkey=1"),
+        (f"paid with {VISA_TEST_NUMBER} at 10:14", f"paid with {FILTERED} at 10:14"),
+    ],
+)
+def test_credentials_inside_values_are_filtered_and_the_rest_kept(text, scrubbed):
+    assert scrub_text(text) == scrubbed
+    assert stored_data({"note": text})["note"] == scrubbed
+
+
+def test_credentials_are_filtered_inside_nested_values_and_lists():
+    data = stored_data(
+        {
+            "settings": {"DATABASES": [{"URL": "postgres://app:pw@db/app"}]},
+            "log": ["retry 1", "retry 2 with Bearer abcdef0123456789"],
+        }
+    )
+    assert data["settings"]["DATABASES"][0]["URL"] == f"postgres://app:{FILTERED}@db/app"
+    assert data["log"] == ["retry 1", f"retry 2 with Bearer {FILTERED}"]
+
+
+def test_the_request_url_is_scrubbed_parameter_by_parameter(rf):
+    request = rf.get(
+        "/hooks/stripe/",
+        {
+            "event": "invoice.paid",
+            "signature": "t=1,v1=5257a869",
+            "key": "sk_live_51H",
+            "next": "postgres://app:pw@db/app",
+        },
+    )
+    try:
+        raise ValueError("webhook failed")
+    except ValueError as exc:
+        AppErrorMiddleware(lambda request: None).process_exception(request, exc)
+    context = AppError.objects.get().data["request"]
+    assert context["path"] == "/hooks/stripe/"
+    assert context["query_string"] == (
+        "event=invoice.paid&signature=%5BFiltered%5D&key=%5BFiltered%5D"
+        "&next=postgres%3A%2F%2Fapp%3A%5BFiltered%5D%40db%2Fapp"
+    )
+
+
+def test_scrub_keys_also_filter_query_parameters_inside_values(settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "SCRUB_KEYS": ["iban"]}
+    data = stored_data({"url": "https://bank.example/pay?iban=GB33BUKB2020&amount=10"})
+    assert data["url"] == f"https://bank.example/pay?iban={FILTERED}&amount=10"

@@ -106,21 +106,85 @@ def test_the_same_exception_spooled_twice_is_one_row(
     assert persist_app_error(exc).pk == first.pk  # now found in the database
 
 
-def test_replay_removes_only_what_it_stored(isolated_error_spool):
+def test_replay_removes_what_it_stored_and_moves_aside_what_it_cannot_read(
+    isolated_error_spool,
+):
     good = AppError(message="kept for replay", data={"trace": "t"})
     append_to_spool(good)
     refused = AppError(message="cannot be inserted", severity="not a number")
     append_to_spool(refused)
     with open(isolated_error_spool, "ab") as spool:
         spool.write(b'{"half a line\n')
+    lines = isolated_error_spool.read_bytes().splitlines()
 
     result = replay_spool()
 
-    assert (result.stored, result.failed, result.unreadable, result.kept) == (1, 1, 1, 2)
+    assert (result.stored, result.failed, result.unreadable, result.kept) == (1, 0, 2, 0)
     assert list(AppError.objects.values_list("pk", flat=True)) == [good.pk]
-    remaining = isolated_error_spool.read_bytes().splitlines()
-    assert remaining[1] == b'{"half a line'
-    assert json.loads(remaining[0])["id"] == str(refused.pk)
+    assert not isolated_error_spool.exists()
+    rejected = isolated_error_spool.with_name("spool.jsonl.rejected").read_bytes()
+    assert rejected.splitlines() == lines[1:]
+
+
+WRONG_LINES = {
+    "bad json": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11", "message": ',
+    "not utf-8": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11", "message": "\xff\xfe"}',
+    "a list": b"[1, 2, 3]",
+    "no id": b'{"message": "where from?"}',
+    "bad id": b'{"id": "not-a-uuid", "timestamp": "2026-12-02T08:00:00+00:00"}',
+    "no timestamp": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11", "message": "m"}',
+    "naive timestamp": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11",'
+    b' "timestamp": "2026-12-02T08:00:00", "message": "m", "severity": 40}',
+    "severity text": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11",'
+    b' "timestamp": "2026-12-02T08:00:00+00:00", "message": "m", "severity": "loud"}',
+    "data a string": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11",'
+    b' "timestamp": "2026-12-02T08:00:00+00:00", "message": "m", "severity": 40,'
+    b' "data": "text"}',
+    "app a number": b'{"id": "6f1c2b8e-0f7a-4c57-9d55-2d7f1f0a9b11",'
+    b' "timestamp": "2026-12-02T08:00:00+00:00", "message": "m", "severity": 40, "app": 7}',
+    "deep nesting": b"[" * 100_000,
+}
+
+
+@pytest.mark.parametrize("line", WRONG_LINES.values(), ids=WRONG_LINES.keys())
+def test_an_unreadable_line_is_moved_aside_with_its_reason_and_the_rest_is_stored(
+    isolated_error_spool, caplog, line
+):
+    before, after = AppError(message="before", data={}), AppError(message="after", data={})
+    append_to_spool(before)
+    with open(isolated_error_spool, "ab") as spool:
+        spool.write(line + b"\n")
+    append_to_spool(after)
+
+    result = replay_spool()
+
+    assert (result.stored, result.unreadable, result.kept) == (2, 1, 0)
+    assert set(AppError.objects.values_list("pk", flat=True)) == {before.pk, after.pk}
+    assert not isolated_error_spool.exists()
+    assert count_pending(isolated_error_spool) == 0
+    rejected = isolated_error_spool.with_name("spool.jsonl.rejected")
+    assert rejected.read_bytes() == line + b"\n"
+    assert "Moved an unreadable line of the error spool" in caplog.text
+    assert str(rejected) in caplog.text
+
+
+def test_unreadable_lines_are_moved_aside_even_while_the_database_is_away(
+    unreachable_errors_database, isolated_error_spool
+):
+    waiting = AppError(message="waits for the database", data={})
+    append_to_spool(waiting)
+    with open(isolated_error_spool, "ab") as spool:
+        spool.write(b"not json\n")
+
+    result = replay_spool()
+
+    assert (result.stored, result.failed, result.unreadable, result.kept) == (0, 1, 1, 1)
+    (kept,) = isolated_error_spool.read_bytes().splitlines()
+    assert json.loads(kept)["id"] == str(waiting.pk)
+    assert isolated_error_spool.with_name("spool.jsonl.rejected").read_bytes() == b"not json\n"
+    assert "1 unreadable line(s) moved to spool.jsonl.rejected; 1 line(s) kept (1 failed)" in (
+        result.summary()
+    )
 
 
 def test_a_line_cut_short_does_not_swallow_the_next(isolated_error_spool):
@@ -304,17 +368,21 @@ def test_without_javascript_the_replay_returns_to_the_page_with_what_it_did(
     assert outside.url == "/"
 
 
-def test_an_unreadable_line_stays_in_the_banner(staff_client, isolated_error_spool):
+def test_an_unreadable_line_leaves_the_banner_for_the_rejected_file(
+    staff_client, isolated_error_spool
+):
     append_to_spool(AppError(message="stored", data={}))
     isolated_error_spool.write_text(isolated_error_spool.read_text() + "not json\n")
+    assert "2 errors could not be written" in staff_client.get("/").content.decode()
     banner = staff_client.post(
         REPLAY_URL, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/?app=xero"
     ).content.decode()
-    assert "Stored 1 error(s); 0 were already stored; 1 line(s) kept (0 failed, 1 unreadable)" in (
-        banner
-    )
-    assert "1 error could not be written" in banner and 'role="alert"' in banner
-    assert 'name="next" value="/?app=xero"' in banner  # the page it is on, not this URL
+    assert (
+        "Stored 1 error(s); 0 were already stored; 1 unreadable line(s) moved to "
+        "spool.jsonl.rejected; 0 line(s) kept"
+    ) in banner
+    assert "could not be written" not in banner and 'role="alert"' not in banner
+    assert "could not be written" not in staff_client.get("/").content.decode()
 
 
 def test_only_staff_allowed_to_add_errors_may_replay(client, staff, isolated_error_spool):

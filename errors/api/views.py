@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from errors.api.filtering import RANK_PARAMETER, AppErrorFilterBackend
 from errors.api.pagination import AppErrorPagination
+from errors.api.parsers import API_PARSERS
 from errors.api.permissions import CanResolveAppErrors
 from errors.api.serializers import (
     AppErrorDetailSerializer,
@@ -78,6 +79,7 @@ class AppErrorViewSet(viewsets.GenericViewSet):
     filter_backends = [AppErrorFilterBackend]
     filterset_class = AppErrorFilterSet
     permission_classes = [IsAdminUser]
+    parser_classes = API_PARSERS
     lookup_field = "id"
     # Any path segment reaches the view, so a malformed id is a 400 naming it, not a 404.
     lookup_value_regex = "[^/]+"
