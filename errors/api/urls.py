@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from errors.api.export import AppErrorCsvExportView, AppErrorJsonLinesExportView
+from errors.api.index import ApiIndexView
 from errors.api.views import AppErrorViewSet
 
 router = SimpleRouter()
@@ -15,6 +16,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("", ApiIndexView.as_view(), name="api-index"),
     path("app-errors/export.csv", AppErrorCsvExportView.as_view(), name="app-error-export-csv"),
     path(
         "app-errors/export.jsonl",
