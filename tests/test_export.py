@@ -221,3 +221,12 @@ def test_list_page_links_to_exports_of_its_filter_and_order(staff_client):
 def test_list_page_with_an_unreadable_filter_offers_no_export(staff_client):
     html = staff_client.get("/", {"severity": "loud"}).content.decode()
     assert "Export CSV" not in html
+
+
+def test_exports_are_in_the_openapi_schema_with_the_list_filters(api):
+    paths = api.get("/api/schema/?format=json").json()["paths"]
+    for path, media_type in ((API_CSV, "text/csv"), (API_JSONL, "application/jsonl")):
+        operation = paths[path]["get"]
+        assert media_type in operation["responses"]["200"]["content"]
+        names = {parameter["name"] for parameter in operation["parameters"]}
+        assert {"app", "severity__gte", "resolved", "search", "ordering"} <= names
