@@ -34,27 +34,32 @@ def neutralize_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv_cell(value) -> str | int:
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, dict):  # resolved_by: a person reads the name
-        return neutralize_formula(value["name"])
-    if isinstance(value, str):
-        return neutralize_formula(value)
-    return value
-
-
 def write_csv(chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
-    """The header (after the byte order mark), then each chunk of rows as CSV bytes."""
+    """The header (after the byte order mark), then each chunk of rows as CSV bytes. An
+    empty value (None) is an empty cell."""
+    columns = export_columns()
+    texts = [index for index, column in enumerate(columns) if column.is_text]
+    flags = [index for index, column in enumerate(columns) if column.kind == "bool"]
+    person = next(index for index, column in enumerate(columns) if column.name == "resolved_by")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BYTE_ORDER_MARK)
-    writer.writerow([column.name for column in export_columns()])
+    writer.writerow([column.name for column in columns])
     yield _drain(buffer)
     for rows in chunks:
-        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+        cells = []
+        for row in rows:
+            row = list(row)
+            for index in texts:
+                text = row[index]
+                if text and text.startswith(FORMULA_STARTS):
+                    row[index] = "'" + text
+            for index in flags:
+                row[index] = "true" if row[index] else "false"
+            if row[person] is not None:  # a person reads the name
+                row[person] = neutralize_formula(row[person]["name"])
+            cells.append(row)
+        writer.writerows(cells)
         yield _drain(buffer)
 
 

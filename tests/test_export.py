@@ -50,7 +50,11 @@ def stores_nul_bytes() -> bool:
     return connections["errors"].vendor == "sqlite"
 
 
-def test_json_lines_of_a_filtered_view_are_the_api_rows_in_the_list_order(staff_client, api, staff):
+@pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland"])
+def test_json_lines_of_a_filtered_view_are_the_api_rows_in_the_list_order(
+    staff_client, api, staff, settings, time_zone
+):
+    settings.TIME_ZONE = time_zone
     job = uuid.uuid4()
     for hours in range(1, 8):
         record(f"xero timeout {hours}", app="xero", age_hours=hours, job_id=job)
