@@ -2,13 +2,25 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from dashboard import views
+from dashboard import export_views, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", views.error_list, name="error_list"),
     path("errors/bulk-resolve/", views.bulk_resolve, name="error_bulk_resolve"),
+    path(
+        "errors/export.csv",
+        export_views.export_errors,
+        {"file_format": "csv"},
+        name="error_export_csv",
+    ),
+    path(
+        "errors/export.jsonl",
+        export_views.export_errors,
+        {"file_format": "jsonl"},
+        name="error_export_jsonl",
+    ),
     path("errors/spool/replay/", views.replay_error_spool, name="error_spool_replay"),
     path("errors/<uuid:error_id>/", views.error_detail, name="error_detail"),
     path("errors/<uuid:error_id>/resolve/", views.resolve_error, name="error_resolve"),

@@ -20,6 +20,8 @@ CLIENTS = [
     "Tui Signs",
 ]
 STATUSES = ["quoting", "in_progress", "on_hold", "completed", "invoiced"]
+MIN_RESOLUTION_DELAY = datetime.timedelta(minutes=10)
+MAX_RESOLUTION_DELAY = datetime.timedelta(hours=48)
 
 
 def make_jobs(rng: random.Random, count: int) -> list[DemoJob]:
@@ -36,6 +38,15 @@ def make_jobs(rng: random.Random, count: int) -> list[DemoJob]:
         )
         for index in range(count)
     ]
+
+
+def resolution_delay(rng: random.Random, age: datetime.timedelta) -> datetime.timedelta:
+    """How long after an error someone resolved it: ten minutes to two days, and never
+    longer than the error's age, so no error looks resolved in the future."""
+    longest = min(MAX_RESOLUTION_DELAY, age)
+    return datetime.timedelta(
+        seconds=rng.uniform(MIN_RESOLUTION_DELAY.total_seconds(), longest.total_seconds())
+    )
 
 
 def seed_demo_errors(
@@ -64,9 +75,7 @@ def seed_demo_errors(
         if resolver is not None and age > datetime.timedelta(days=1) and rng.random() < 0.6:
             latest.resolved = True
             latest.resolved_by = resolver
-            latest.resolved_timestamp = latest.timestamp + datetime.timedelta(
-                hours=rng.randint(1, 48)
-            )
+            latest.resolved_timestamp = latest.timestamp + resolution_delay(rng, age)
         stored.append(latest)
         if progress is not None:
             progress(index + 1, count)

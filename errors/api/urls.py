@@ -1,7 +1,9 @@
 from django.http import HttpRequest, JsonResponse
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from errors.api.export import AppErrorCsvExportView, AppErrorJsonLinesExportView
+from errors.api.index import ApiIndexView
 from errors.api.views import AppErrorViewSet
 
 router = SimpleRouter()
@@ -13,4 +15,14 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-urlpatterns = [*router.urls, re_path(r"", api_not_found)]
+urlpatterns = [
+    path("", ApiIndexView.as_view(), name="api-index"),
+    path("app-errors/export.csv", AppErrorCsvExportView.as_view(), name="app-error-export-csv"),
+    path(
+        "app-errors/export.jsonl",
+        AppErrorJsonLinesExportView.as_view(),
+        name="app-error-export-jsonl",
+    ),
+    *router.urls,
+    re_path(r"", api_not_found),
+]

@@ -1,0 +1,236 @@
+"""Exporting the error list: the dashboard's links and the API's endpoints download every
+error the filter matches, with the API's columns and values, in the list's order."""
+
+import csv
+import io
+import json
+import uuid
+
+import pytest
+from django.db import connections
+from rest_framework.test import APIClient
+
+from errors.api.serializers import AppErrorSerializer
+from errors.export import iter_app_error_rows
+from errors.models import AppError
+from errors.selectors import filter_app_errors, list_app_errors
+from errors.services import resolve_app_error
+from tests.dashboard_records import record
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+CSV_URL, JSONL_URL = "/errors/export.csv", "/errors/export.jsonl"
+API_CSV, API_JSONL = "/api/app-errors/export.csv", "/api/app-errors/export.jsonl"
+FORMULAS = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+@pytest.fixture
+def api(staff) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff)
+    return client
+
+
+def download(client, url: str, params: dict | None = None) -> bytes:
+    response = client.get(url, params or {})
+    assert response.status_code == 200, response.content
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
+def csv_rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def json_lines(content: bytes) -> list[dict]:
+    return [json.loads(line) for line in content.decode().splitlines()]
+
+
+def stores_nul_bytes() -> bool:
+    return connections["errors"].vendor == "sqlite"
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland"])
+def test_json_lines_of_a_filtered_view_are_the_api_rows_in_the_list_order(
+    staff_client, api, staff, settings, time_zone
+):
+    settings.TIME_ZONE = time_zone
+    job = uuid.uuid4()
+    for hours in range(1, 8):
+        record(f"xero timeout {hours}", app="xero", age_hours=hours, job_id=job)
+    record("sage timeout", app="sage")
+    resolve_app_error(error=record("xero resolved", app="xero", age_hours=9), by=staff)
+    params = {"app": "xero", "ordering": "-severity,timestamp"}
+
+    exported = json_lines(download(staff_client, JSONL_URL, params))
+
+    listed = api.get("/api/app-errors/", {**params, "page_size": 200}).json()
+    assert exported == listed["results"]
+    assert len(exported) == listed["count"] == 8
+    resolved = next(row for row in exported if row["message"] == "xero resolved")
+    assert resolved["resolved_by"] == {"id": str(staff.pk), "name": "Alice"}
+
+
+def test_csv_of_a_filtered_view_counts_what_the_api_counts(staff_client, api):
+    for hours in range(1, 6):
+        record(f"unresolved {hours}", severity="error", age_hours=hours)
+    record("only a warning", severity="warning")
+    record("another app", app="sage", severity="critical")
+    params = {"severity__gte": "error", "app": "xero", "resolved": "false"}
+
+    rows = csv_rows(download(staff_client, CSV_URL, params))
+
+    assert len(rows) == api.get("/api/app-errors/", params).json()["count"] == 5
+    assert {row["message"] for row in rows} == {f"unresolved {hours}" for hours in range(1, 6)}
+
+
+def test_csv_has_the_api_columns_and_readable_values(staff_client, staff):
+    error = record("Xero said no", severity="critical")
+    resolve_app_error(error=error, by=staff)
+
+    (row,) = csv_rows(download(staff_client, CSV_URL))
+
+    assert list(row) == AppErrorSerializer.Meta.fields
+    assert row["id"] == str(error.pk)
+    assert row["severity"] == "50" and row["severity_name"] == "CRITICAL"
+    assert row["exception_type"] == "ValueError"
+    assert row["resolved"] == "true" and row["resolved_by"] == "Alice"
+    assert row["job_id"] == "" and row["timestamp"].endswith("Z")
+
+
+def test_csv_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(staff_client):
+    record("Fehler beim Übertragen: Ω ✓ 日本語")
+    content = download(staff_client, CSV_URL)
+    assert content.startswith(b"\xef\xbb\xbfid,timestamp,")
+    assert csv_rows(content)[0]["message"] == "Fehler beim Übertragen: Ω ✓ 日本語"
+
+
+def test_csv_neutralizes_formulas_and_json_lines_keep_them(staff_client):
+    for hours, message in enumerate(FORMULAS, start=1):
+        record(message, app="=cmd|' /C calc'!A0", age_hours=hours)
+
+    rows = csv_rows(download(staff_client, CSV_URL))
+    lines = json_lines(download(staff_client, JSONL_URL))
+
+    assert [row["message"] for row in rows] == [f"'{message}" for message in FORMULAS]
+    assert {row["app"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert [line["message"] for line in lines] == FORMULAS
+
+
+def test_json_lines_round_trip_hostile_strings(staff_client):
+    hostile = [
+        '<script>alert("x")</script> & <b>',
+        "naïve café — 🚀 \u202eevil\u202c 日本語 עברית",
+        'line one\nline two\r\n"quoted", comma',
+        "a\x00b" if stores_nul_bytes() else "a\u2400b",
+    ]
+    for hours, message in enumerate(hostile, start=1):
+        record(message, age_hours=hours)
+
+    lines = json_lines(download(staff_client, JSONL_URL))
+    rows = csv_rows(download(staff_client, CSV_URL))
+
+    assert [line["message"] for line in lines] == hostile
+    assert [row["message"] for row in rows] == hostile
+
+
+def test_export_follows_the_list_order_across_chunks_with_ties_and_empty_apps(staff):
+    for index in range(12):
+        record(f"e{index}", app=["xero", "", "sage"][index % 3] or None, age_hours=index % 4)
+    AppError.objects.filter(message__in=["e1", "e4"]).update(app=None)
+    for ordering in ("", "app", "-app,timestamp", "resolved,-severity", "function"):
+        filterset = filter_app_errors({"ordering": ordering} if ordering else {})
+        assert filterset.is_valid()
+        listed = [str(pk) for pk in list_app_errors(filterset).values_list("pk", flat=True)]
+
+        exported = [
+            row[0] for chunk in iter_app_error_rows(filterset, chunk_size=3) for row in chunk
+        ]
+
+        assert exported == listed, ordering
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSONL_URL])
+def test_bad_filter_is_a_400_naming_the_field_on_the_dashboard(staff_client, url):
+    response = staff_client.get(url, {"severity": "loud", "timestamp__gte": "yesterday"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "severity:" in text and "timestamp__gte:" in text
+
+
+@pytest.mark.parametrize("url", [API_CSV, API_JSONL])
+def test_bad_filter_is_a_400_naming_the_field_in_the_api(api, url):
+    response = api.get(url, {"resolved": "maybe"}, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 400
+    assert "resolved" in response.json()
+
+
+def test_api_export_is_the_dashboard_export(api, staff_client):
+    for hours in range(1, 4):
+        record(f"timeout {hours}", age_hours=hours)
+    params = {"search": "timeout"}
+    assert json_lines(download(api, API_JSONL, params)) == json_lines(
+        download(staff_client, JSONL_URL, params)
+    )
+    assert csv_rows(download(api, API_CSV, params)) == csv_rows(
+        download(staff_client, CSV_URL, params)
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "suffix"),
+    [(CSV_URL, "text/csv", ".csv"), (API_JSONL, "application/jsonl", ".jsonl")],
+)
+def test_download_is_an_attachment_named_for_what_and_when(staff_client, url, content_type, suffix):
+    record()
+    response = staff_client.get(url)
+    assert response["Content-Type"].startswith(content_type)
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="app-errors-20')
+    assert disposition.endswith(f'Z{suffix}"')
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSONL_URL])
+def test_export_is_for_staff_only_on_the_dashboard(client, django_user_model, url):
+    record()
+    assert client.get(url).status_code == 302  # to the login page
+    member = django_user_model.objects.create_user(username="bob", password="bob-password")
+    client.force_login(member)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", [API_CSV, API_JSONL])
+def test_export_is_for_staff_only_in_the_api(django_user_model, url):
+    record()
+    client = APIClient()
+    assert client.get(url).status_code in {401, 403}
+    client.force_authenticate(django_user_model.objects.create_user(username="bob"))
+    assert client.get(url).status_code == 403
+
+
+def test_list_page_links_to_exports_of_its_filter_and_order(staff_client):
+    for hours in range(1, 4):
+        record(f"timeout {hours}", age_hours=hours)
+    record("other app", app="sage")
+    page = staff_client.get("/", {"app": "xero", "ordering": "-severity", "page": "1"})
+    html = page.content.decode()
+    query = "?app=xero&amp;ordering=-severity"
+    assert f'href="{CSV_URL}{query}"' in html and ">Export CSV</a>" in html
+    assert f'href="{JSONL_URL}{query}"' in html and ">Export JSON lines</a>" in html
+
+    rows = csv_rows(download(staff_client, CSV_URL, {"app": "xero", "ordering": "-severity"}))
+    assert len(rows) == 3
+
+
+def test_list_page_with_an_unreadable_filter_offers_no_export(staff_client):
+    html = staff_client.get("/", {"severity": "loud"}).content.decode()
+    assert "Export CSV" not in html
+
+
+def test_exports_are_in_the_openapi_schema_with_the_list_filters(api):
+    paths = api.get("/api/schema/?format=json").json()["paths"]
+    for path, media_type in ((API_CSV, "text/csv"), (API_JSONL, "application/jsonl")):
+        operation = paths[path]["get"]
+        assert media_type in operation["responses"]["200"]["content"]
+        names = {parameter["name"] for parameter in operation["parameters"]}
+        assert {"app", "severity__gte", "resolved", "search", "ordering"} <= names
