@@ -35,7 +35,7 @@ def test_refuses_to_start_with_debug_off_and_the_development_key():
     env.pop("SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env={**env, "DJANGO_SETTINGS_MODULE": "dashboard.settings"},
+        env={**env, "DJANGO_SETTINGS_MODULE": "app_errors_site.settings"},
         capture_output=True,
         text=True,
         cwd=settings.BASE_DIR,

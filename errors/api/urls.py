@@ -1,5 +1,7 @@
 from django.http import HttpRequest, JsonResponse
-from django.urls import re_path
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAdminUser
 from rest_framework.routers import SimpleRouter
 
 from errors.api.views import AppErrorViewSet
@@ -13,4 +15,16 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-urlpatterns = [*router.urls, re_path(r"", api_not_found)]
+# The schema describes every filter and action: for staff, like the API itself.
+STAFF_ONLY = {"permission_classes": [IsAdminUser]}
+
+urlpatterns = [
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(**STAFF_ONLY), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **STAFF_ONLY),
+        name="api-docs",
+    ),
+    re_path(r"", api_not_found),
+]
