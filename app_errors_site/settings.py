@@ -57,7 +57,9 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
         return None
     header, _, expected = (part.strip() for part in value.partition(","))
     if not header or not expected:
-        raise ImproperlyConfigured(f"{name} must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https.")
+        raise ImproperlyConfigured(
+            f"{name} must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https."
+        )
     return header, expected
 
 

@@ -16,9 +16,12 @@ MIDDLEWARE = "errors.middleware.AppErrorMiddleware"
 
 @register()
 def check_errors_database(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    return errors_database_problems(settings.DATABASES, getattr(settings, "DATABASE_ROUTERS", []))
+
+
+def errors_database_problems(databases: dict, routers: list) -> list[CheckMessage]:
     """The errors alias must be a connection of its own, and the router must send errors
     through it; on SQLite it must also be a file of its own."""
-    databases = settings.DATABASES
     if "errors" not in databases:
         return [
             Warning(
@@ -44,7 +47,7 @@ def check_errors_database(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 id="errors.E001",
             )
         )
-    if ROUTER not in getattr(settings, "DATABASE_ROUTERS", []):
+    if ROUTER not in routers:
         messages.append(
             Error(
                 f"DATABASE_ROUTERS does not include {ROUTER!r}: errors are not sent through "
@@ -59,9 +62,13 @@ def check_errors_database(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 
 @register()
 def check_spool_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    return spool_problems(app_errors_setting("SPOOL_PATH"))
+
+
+def spool_problems(spool_path: Any) -> list[CheckMessage]:
     """An error refused by the database (down, locked, full) is kept in the spool; with no
     spool it is only logged."""
-    if app_errors_setting("SPOOL_PATH"):
+    if spool_path:
         return []
     return [
         Warning(
@@ -76,13 +83,16 @@ def check_spool_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 
 @register()
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    return middleware_problems(getattr(settings, "MIDDLEWARE", []))
+
+
+def middleware_problems(middleware: list) -> list[CheckMessage]:
     """Unhandled view exceptions are recorded by the middleware, and only by it."""
-    if MIDDLEWARE in getattr(settings, "MIDDLEWARE", []):
+    if MIDDLEWARE in middleware:
         return []
     return [
         Warning(
-            f"{MIDDLEWARE!r} is not in MIDDLEWARE: exceptions a view lets escape are not "
-            "recorded.",
+            f"{MIDDLEWARE!r} is not in MIDDLEWARE: exceptions a view lets escape are not recorded.",
             hint=f"Add {MIDDLEWARE!r} as the last entry of MIDDLEWARE.",
             id="errors.W003",
         )

@@ -41,18 +41,21 @@ SPOOL_FILE_NAME = "error-spool.jsonl"
 
 
 def default_spool_path() -> Path | None:
-    """Where refused writes go when ``SPOOL_PATH`` is not configured, so a host project
-    loses no error to an outage by leaving it out: beside the errors SQLite file (a directory
-    the site already writes to), else ``BASE_DIR/var/``. None when neither exists; the
-    errors.W002 system check then says so."""
+    """Where refused writes go when ``SPOOL_PATH`` is not configured (see spool_path_for)."""
     from errors.routers import errors_alias
 
     database = settings.DATABASES.get(errors_alias(), {})
+    return spool_path_for(database, getattr(settings, "BASE_DIR", None))
+
+
+def spool_path_for(database: dict, base_dir: Any) -> Path | None:
+    """The spool a site gets by leaving ``SPOOL_PATH`` out, so it loses no error to an
+    outage: beside the errors SQLite file (a directory the site already writes to), else
+    ``BASE_DIR/var/``. None when neither exists; the errors.W002 system check then says so."""
     name = database.get("NAME")
-    if database.get("ENGINE", "").endswith("sqlite3") and name and str(name) != ":memory:":
-        if not str(name).startswith("file:"):
-            return Path(name).resolve().parent / SPOOL_FILE_NAME
-    base_dir = getattr(settings, "BASE_DIR", None)
+    is_file = name and str(name) != ":memory:" and not str(name).startswith("file:")
+    if database.get("ENGINE", "").endswith("sqlite3") and is_file:
+        return Path(name).resolve().parent / SPOOL_FILE_NAME
     if base_dir:
         return Path(base_dir) / "var" / SPOOL_FILE_NAME
     return None
