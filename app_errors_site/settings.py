@@ -232,7 +232,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path] = []  # the apps ship their own (dashboard/static/)
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise reads it at start-up, collected or not
 # Whitenoise serves the collected files with far-future caching (names carry a hash).
