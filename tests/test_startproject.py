@@ -47,12 +47,12 @@ def uv() -> str:
     return str(beside_python) if beside_python.exists() else shutil.which("uv") or "uv"
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+def run(*args: str, cwd: Path) -> str:
     result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+        args, cwd=cwd, env=host_environment(), capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout}\n{result.stderr}"
-    return result.stdout + result.stderr
+    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,7 @@ def postgresql_database():
 
 def host_project(python: Path, directory: Path, database: str, request) -> Path:
     """``django-admin startproject hostsite`` with the README's lines applied."""
+    directory.mkdir()
     run(str(python.with_name("django-admin")), "startproject", "hostsite", str(directory),
         cwd=directory.parent)  # fmt: skip
     lines = ["", readme_snippet("settings")]
@@ -116,7 +117,7 @@ def host_project(python: Path, directory: Path, database: str, request) -> Path:
 
 
 def manage(python: Path, project: Path, *args: str) -> str:
-    return run(str(python), "manage.py", *args, cwd=project, env=host_environment())
+    return run(str(python), "manage.py", *args, cwd=project)
 
 
 def host_environment() -> dict[str, str]:
@@ -151,7 +152,7 @@ def test_a_fresh_startproject_site_follows_the_readme_and_keeps_every_error(
         assert command[:2] == ["python", "manage.py"]
         manage(host_python, project, *command[2:])
     shutil.copy(SCENARIO, project / "scenario.py")
-    facts = json.loads(run(str(host_python), "scenario.py", cwd=project, env=host_environment()))
+    facts = json.loads(run(str(host_python), "scenario.py", cwd=project))
 
     assert facts["rolled_back_user_exists"] is False
     assert facts["error_inside_rolled_back_atomic_stored"] is True
