@@ -76,3 +76,12 @@ def test_missing_middleware_is_a_warning():
     messages = middleware_problems(["django.middleware.common.CommonMiddleware"])
     assert ids(messages) == ["errors.W003"]
     assert middleware_problems(["errors.middleware.AppErrorMiddleware"]) == []
+
+
+def test_the_dashboard_names_the_apps_and_middleware_it_needs():
+    from dashboard.checks import dashboard_problems
+
+    messages = dashboard_problems(["errors", "dashboard", "django_tables2"], [])
+    assert ids(messages) == ["dashboard.E001", "dashboard.E002"]
+    assert "django_htmx" in messages[0].msg and "django_tables2" not in messages[0].msg
+    assert "HtmxMiddleware" in messages[1].msg
