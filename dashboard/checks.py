@@ -4,20 +4,20 @@ page view."""
 
 from typing import Any
 
-import django
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
 HTMX_MIDDLEWARE = "django_htmx.middleware.HtmxMiddleware"
 
 
-def required_apps() -> list[str]:
-    """What the dashboard's templates load: tables, filters, htmx, humanize, partials (built
-    into Django from 6.0)."""
-    apps = ["django.contrib.humanize", "django_htmx", "django_tables2", "django_filters"]
-    if django.VERSION < (6, 0):
-        apps.append("template_partials")
-    return apps
+# What the dashboard's templates load: tables, filters, htmx, humanize, partials.
+REQUIRED_APPS = [
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tables2",
+    "django_filters",
+    "template_partials",
+]
 
 
 @register()
@@ -27,7 +27,7 @@ def check_dashboard_requirements(app_configs: Any = None, **kwargs: Any) -> list
 
 def dashboard_problems(installed_apps: list[str], middleware: list[str]) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    missing = [app for app in required_apps() if app not in installed_apps]
+    missing = [app for app in REQUIRED_APPS if app not in installed_apps]
     if missing:
         messages.append(
             Error(
