@@ -68,13 +68,9 @@ DEBUG = env_bool("DEBUG", False)
 APP_ERRORS_DEMO = env_bool("APP_ERRORS_DEMO", False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-app-errors-development-key-change-me"
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "Set SECRET_KEY: DEBUG is off, and production has no default key."
-        )
-    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off, and production has no default key.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

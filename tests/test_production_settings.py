@@ -99,3 +99,10 @@ def test_a_boolean_that_is_neither_true_nor_false_is_refused(tmp_path):
     result = run_site(env, "manage.py", "check")
     assert result.returncode != 0
     assert "SESSION_COOKIE_SECURE must be true or false" in result.stderr
+
+
+def test_manage_py_refuses_the_development_key_when_debug_is_off(tmp_path):
+    env = site_environment(tmp_path, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY)
+    result = run_site(env, "manage.py", "check")
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
