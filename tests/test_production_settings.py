@@ -27,7 +27,14 @@ print(json.dumps({
 }))
 """
 
-DEVELOPMENT_VARIABLES = ("DEBUG", "APP_ERRORS_DEMO", "SECRET_KEY", "DATABASE_URL")
+# Set for development by pytest, the developer or the browser tests (async safety off).
+DEVELOPMENT_VARIABLES = (
+    "DEBUG",
+    "APP_ERRORS_DEMO",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def site_environment(tmp_path, **variables: str) -> dict[str, str]:

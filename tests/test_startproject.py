@@ -122,7 +122,8 @@ def manage(python: Path, project: Path, *args: str) -> str:
 
 def host_environment() -> dict[str, str]:
     """A clean environment: none of this repository's settings variables leak in."""
-    ours = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "APP_ERRORS_DEMO", "SECRET_KEY")
+    ours = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "APP_ERRORS_DEMO", "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE")  # fmt: skip
     return {key: value for key, value in os.environ.items() if key not in ours}
 
 
