@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The site is production by default (DEBUG off, no demo); these commands run it for
+# development. Set either to false in the environment to override.
+export DEBUG ?= true
+export APP_ERRORS_DEMO ?= true
 
 .PHONY: run test test-fast install migrate chromium lint format bench
 

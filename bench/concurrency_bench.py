@@ -67,7 +67,7 @@ def depth_for_trace(trace_bytes: int) -> int:
 
 def setup_django(names: dict[str, str]) -> None:
     """Django with the given database NAME per alias: the test database when a test runs us."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app_errors_site.settings")
     import django
     from django.conf import settings
 

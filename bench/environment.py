@@ -17,7 +17,7 @@ BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
 
 def bench_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every benchmark process runs with: the bench database, DEBUG off
-    (as in production: no query log kept in memory)."""
+    (as in production: no query log kept in memory), the demo's staff model."""
     environ = dict(os.environ if environ is None else environ)
     env = {key: value for key, value in environ.items() if key != "ERRORS_DATABASE_URL"}
     env["APP_ERRORS_VAR_DIR"] = environ.get("BENCH_VAR_DIR", str(BASE_DIR / "var" / "bench"))
@@ -27,8 +27,9 @@ def bench_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     else:
         env.pop("DATABASE_URL", None)
     env.update(
-        DJANGO_SETTINGS_MODULE="dashboard.settings",
+        DJANGO_SETTINGS_MODULE="app_errors_site.settings",
         DEBUG="false",
+        APP_ERRORS_DEMO="true",
         SECRET_KEY=BENCH_SECRET_KEY,
         PYTHONPATH=str(BASE_DIR),
     )
@@ -86,6 +87,8 @@ def migrate_bench_database() -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("migrate", database="errors", interactive=False, verbosity=0)
+    # With DEBUG off, pages name static files by their hashed copies, as in production.
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def ensure_bench_login(username: str = "bench-staff", password: str = "bench-password") -> tuple:

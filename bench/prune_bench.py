@@ -43,7 +43,7 @@ WRITE_INTERVAL = 0.01
 def writer_main() -> int:
     """Persist an error every 10 ms; print "baseline" after BASELINE_WRITES of them, and on
     a line from stdin stop and print every write as [wall-clock start, milliseconds]."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app_errors_site.settings")
     import django
 
     django.setup()

@@ -29,7 +29,7 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator["Server"]:
     process's memory."""
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "dashboard.wsgi:application",
+        sys.executable, "-m", "gunicorn", "app_errors_site.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync",
         "--timeout", "300", "--log-level", "warning",
     ]  # fmt: skip

@@ -1,12 +1,11 @@
-from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""The staff dashboard's pages; a site mounts them under any prefix with
+``path("errors/", include("dashboard.urls"))``."""
+
+from django.urls import path
 
 from dashboard import export_views, views
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
     path("", views.error_list, name="error_list"),
     path("errors/bulk-resolve/", views.bulk_resolve, name="error_bulk_resolve"),
     path(
@@ -25,7 +24,4 @@ urlpatterns = [
     path("errors/<uuid:error_id>/", views.error_detail, name="error_detail"),
     path("errors/<uuid:error_id>/resolve/", views.resolve_error, name="error_resolve"),
     path("errors/<uuid:error_id>/unresolve/", views.unresolve_error, name="error_unresolve"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("errors.api.urls")),
 ]

@@ -7,7 +7,7 @@ class ErrorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from errors import signals  # noqa: F401
+        from errors import checks, signals  # noqa: F401  (registered on import)
         from errors.routers import detect_separate_database
 
         detect_separate_database()

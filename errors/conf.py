@@ -1,5 +1,6 @@
 """The errors app's settings: ``settings.APP_ERRORS`` over these defaults."""
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ DEFAULTS: dict[str, Any] = {
     # Where the caller's file paths are made relative to; defaults to settings.BASE_DIR.
     "PROJECT_ROOT": None,
     # JSON lines of errors that could not be written to the database (see replay_error_spool).
+    # Left out: derived (default_spool_path); None: no spool, a refused write is only logged.
     "SPOOL_PATH": None,
     # After a write the database took, a process stores the spooled errors (a spool of up to
     # 4 MB), at most once per this many seconds; None leaves the spool to replay_error_spool.
@@ -30,4 +32,30 @@ def app_errors_setting(name: str) -> Any:
         return configured[name]
     if name == "PROJECT_ROOT":
         return getattr(settings, "BASE_DIR", None)
+    if name == "SPOOL_PATH":
+        return default_spool_path()
     return DEFAULTS[name]
+
+
+SPOOL_FILE_NAME = "error-spool.jsonl"
+
+
+def default_spool_path() -> Path | None:
+    """Where refused writes go when ``SPOOL_PATH`` is not configured (see spool_path_for)."""
+    from errors.routers import errors_alias
+
+    database = settings.DATABASES.get(errors_alias(), {})
+    return spool_path_for(database, getattr(settings, "BASE_DIR", None))
+
+
+def spool_path_for(database: dict, base_dir: Any) -> Path | None:
+    """The spool a site gets by leaving ``SPOOL_PATH`` out, so it loses no error to an
+    outage: beside the errors SQLite file (a directory the site already writes to), else
+    ``BASE_DIR/var/``. None when neither exists; the errors.W002 system check then says so."""
+    name = database.get("NAME")
+    is_file = name and str(name) != ":memory:" and not str(name).startswith("file:")
+    if database.get("ENGINE", "").endswith("sqlite3") and is_file:
+        return Path(name).resolve().parent / SPOOL_FILE_NAME
+    if base_dir:
+        return Path(base_dir) / "var" / SPOOL_FILE_NAME
+    return None

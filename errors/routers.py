@@ -3,8 +3,11 @@
 A second alias means a second connection: an error row commits on its own, whatever the
 caller's transaction on ``default`` does next. When the alias points at another database
 (SQLite's one-writer-per-file rule makes this the embedded default), the errors tables live
-only there; when it points at the same database, migrations run the usual way.
+only there, and nothing else is migrated into it; when it points at the same database (a
+second PostgreSQL connection), migrations run the usual way on either alias.
 """
+
+import os
 
 from django.conf import settings
 
@@ -19,6 +22,15 @@ def errors_alias() -> str:
 _is_separate: bool | None = None
 
 
+def database_identity(config: dict) -> tuple:
+    """What says which database a connection reaches: a SQLite file by its real path (a
+    ``Path`` and the same path as a string, or through a symlink, are one file)."""
+    name = config.get("NAME")
+    if config.get("ENGINE", "").endswith("sqlite3") and name and str(name) != ":memory:":
+        name = os.path.realpath(os.fspath(name))
+    return (config.get("ENGINE"), name, config.get("HOST") or "", str(config.get("PORT") or ""))
+
+
 def detect_separate_database() -> bool:
     """Whether the errors alias names another database than ``default`` (not just another
     connection to the same one). Read once at start-up: the test runner later renames the
@@ -28,8 +40,7 @@ def detect_separate_database() -> bool:
         _is_separate = False
     else:
         default, errors = settings.DATABASES["default"], settings.DATABASES["errors"]
-        keys = ("ENGINE", "NAME", "HOST", "PORT")
-        _is_separate = any(default.get(key) != errors.get(key) for key in keys)
+        _is_separate = database_identity(default) != database_identity(errors)
     return _is_separate
 
 
@@ -38,6 +49,10 @@ def errors_database_is_separate() -> bool:
 
 
 class AppErrorRouter:
+    """Errors' models to the errors alias; every other model is left to the next router (or
+    ``default``). With a separate errors database, only the errors app migrates into it and
+    the errors app migrates nowhere else."""
+
     def db_for_read(self, model, **hints):
         if model._meta.app_label == ERRORS_APP_LABEL:
             return errors_alias()

@@ -26,7 +26,7 @@ def test_full_page_has_every_region_and_htmx_wiring(staff_client):
     assert 'hx-push-url="true"' in html
     assert 'hx-trigger="errors-changed from:body"' in html
     assert 'id="trend-data"' in html
-    assert "vendor/chart.js-4.6.1/chart.umd.min.js" in html
+    assert "dashboard/vendor/chart.js-4.6.1/chart.umd.min.js" in html
 
 
 @pytest.mark.parametrize(

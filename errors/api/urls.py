@@ -1,5 +1,7 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAdminUser
 from rest_framework.routers import SimpleRouter
 
 from errors.api.export import AppErrorCsvExportView, AppErrorJsonLinesExportView
@@ -15,6 +17,9 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
+# The schema describes every filter and action: for staff, like the API itself.
+STAFF_ONLY = {"permission_classes": [IsAdminUser]}
+
 urlpatterns = [
     path("", ApiIndexView.as_view(), name="api-index"),
     path("app-errors/export.csv", AppErrorCsvExportView.as_view(), name="app-error-export-csv"),
@@ -24,5 +29,11 @@ urlpatterns = [
         name="app-error-export-jsonl",
     ),
     *router.urls,
+    path("schema/", SpectacularAPIView.as_view(**STAFF_ONLY), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **STAFF_ONLY),
+        name="api-docs",
+    ),
     re_path(r"", api_not_found),
 ]

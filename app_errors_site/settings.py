@@ -1,4 +1,8 @@
-"""Settings for the app-errors project, read from the environment.
+"""Settings for the app-errors site, read from the environment.
+
+Production by default: ``DEBUG`` is off and ``SECRET_KEY`` must be given. The development
+commands (``make run``, ``make test``, the benches, pytest) turn ``DEBUG`` and the demo on for
+themselves. Variables are named like the settings they set; booleans are ``true``/``false``.
 
 SQLite is the embedded default; set DATABASE_URL for PostgreSQL. Errors are written through
 their own database alias (``errors``) so that a row survives the caller's rolled-back
@@ -16,25 +20,68 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("APP_ERRORS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
 
 def env_bool(name: str, default: bool) -> bool:
+    """A boolean variable: ``true`` or ``false`` (any case); anything else is refused rather
+    than read as off, so a typo cannot quietly leave a security setting disabled."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.strip().lower() in TRUE:
+        return True
+    if value.strip().lower() in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """``HEADER,value`` (``HTTP_X_FORWARDED_PROTO,https``): the header a TLS proxy sets."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    header, _, expected = (part.strip() for part in value.partition(","))
+    if not header or not expected:
+        raise ImproperlyConfigured(
+            f"{name} must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https."
+        )
+    return header, expected
+
+
+DEBUG = env_bool("DEBUG", False)
+# The demo apps, this site's staff model and the demo commands: `make run` and the tests.
+APP_ERRORS_DEMO = env_bool("APP_ERRORS_DEMO", False)
+
 DEVELOPMENT_SECRET_KEY = "django-insecure-app-errors-development-key-change-me"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-DEBUG = env_bool("DEBUG", True)
-if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off and the development key is in use.")
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off, and production has no default key.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# HTTPS: off by default so `runserver` works; a deployment behind TLS turns them on.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,17 +99,16 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "accounts",
     "errors",
     "dashboard",
-    "demo.xero",
-    "demo.jobs",
-    "demo.reports",
-    "demo.rest",
 ]
+DEMO_APPS = ["accounts", "demo.seed", "demo.xero", "demo.jobs", "demo.reports", "demo.rest"]
+if APP_ERRORS_DEMO:
+    INSTALLED_APPS += DEMO_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,8 +119,8 @@ MIDDLEWARE = [
     "errors.middleware.AppErrorMiddleware",
 ]
 
-ROOT_URLCONF = "dashboard.urls"
-WSGI_APPLICATION = "dashboard.wsgi.application"
+ROOT_URLCONF = "app_errors_site.urls"
+WSGI_APPLICATION = "app_errors_site.wsgi.application"
 
 TEMPLATES = [
     {
@@ -163,8 +209,12 @@ def errors_postgresql_options() -> dict:
 DATABASES = build_databases()
 DATABASE_ROUTERS = ["errors.routers.AppErrorRouter"]
 
-AUTH_USER_MODEL = "accounts.Staff"
-SESSION_ENGINE = "dashboard.sessions"
+# The demo's staff have UUID keys, like the system app-errors comes from; a production site
+# keeps Django's own user model. A database belongs to one of the two: switching
+# APP_ERRORS_DEMO on an existing database means migrating a fresh one.
+if APP_ERRORS_DEMO:
+    AUTH_USER_MODEL = "accounts.Staff"
+SESSION_ENGINE = "app_errors_site.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -178,8 +228,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path] = []  # the apps ship their own (dashboard/static/)
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise reads it at start-up, collected or not
+# Whitenoise serves the collected files with far-future caching (names carry a hash).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DJANGO_TABLES2_TEMPLATE = "dashboard/_table.html"
