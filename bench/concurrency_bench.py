@@ -73,6 +73,8 @@ def setup_django(names: dict[str, str]) -> None:
 
     for alias, name in names.items():
         settings.DATABASES[alias]["NAME"] = name
+    # The stored path is measured: every error becomes a row, the storm limit is off.
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "GROUP_ROWS_PER_HOUR": None}
     django.setup()
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import connections
 
+from errors.alerts.due import record_due_alerts
 from errors.conf import app_errors_setting
 from errors.grouping import (
     Fingerprint,
@@ -135,6 +136,7 @@ def write_occurrence(
         if stored and change.stays_resolved:
             ops.close_row(cursor, error, change)
         ops.record_turning_points(cursor, change, error.timestamp)
+        record_due_alerts(cursor=cursor, connection=connection, change=change, error=error)
     return change
 
 

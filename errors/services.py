@@ -24,6 +24,7 @@ from errors.context import (
     safe_str,
     to_json_safe,
 )
+from errors.group_services import settle_groups_of
 from errors.group_writes import group_key_for, write_occurrence
 from errors.inserts import prepare_insert
 from errors.limits import Limits, bound_column, bound_context, bound_text
@@ -331,26 +332,35 @@ def _describe_for_log(exception: Any) -> str:
 
 def resolve_app_error(*, error: AppError, by) -> AppError:
     """Mark one error resolved by a staff member, now. Resolving twice keeps the first
-    resolution: who and when do not move."""
+    resolution: who and when do not move. Resolving a group's last open occurrence resolves
+    the group."""
     if not error.resolved:
         error.mark_resolved(by)
+        settle_groups_of(group_ids={error.group_id} - {None}, by=by)
     return error
 
 
-def unresolve_app_error(*, error: AppError) -> AppError:
+def unresolve_app_error(*, error: AppError, by=None) -> AppError:
+    """Reopen one error; a resolved group it belongs to reopens with it."""
     if error.resolved:
         error.mark_unresolved()
+        settle_groups_of(group_ids={error.group_id} - {None}, by=by)
     return error
 
 
 def resolve_app_errors(*, errors, by) -> int:
-    """Resolve every unresolved error of a queryset in one UPDATE; returns how many changed."""
-    return errors.filter(resolved=False).update(
-        resolved=True, resolved_by=by, resolved_timestamp=timezone.now()
-    )
+    """Resolve every unresolved error of a queryset in one UPDATE; returns how many changed.
+    Groups left without an open occurrence are resolved too."""
+    open_errors = errors.filter(resolved=False)
+    group_ids = set(open_errors.order_by().values_list("group_id", flat=True).distinct())
+    changed = open_errors.update(resolved=True, resolved_by=by, resolved_timestamp=timezone.now())
+    settle_groups_of(group_ids=group_ids - {None}, by=by)
+    return changed
 
 
-def unresolve_app_errors(*, errors) -> int:
-    return errors.filter(resolved=True).update(
-        resolved=False, resolved_by=None, resolved_timestamp=None
-    )
+def unresolve_app_errors(*, errors, by=None) -> int:
+    closed = errors.filter(resolved=True)
+    group_ids = set(closed.order_by().values_list("group_id", flat=True).distinct())
+    changed = closed.update(resolved=False, resolved_by=None, resolved_timestamp=None)
+    settle_groups_of(group_ids=group_ids - {None}, by=by)
+    return changed
