@@ -45,9 +45,9 @@ def push_invoice_elsewhere(job: int) -> AppError:
 
 def activity_kinds(group: ErrorGroup) -> list[str]:
     return list(
-        ErrorGroupActivity.objects.filter(group=group).order_by("when", "id").values_list(
-            "kind", flat=True
-        )
+        ErrorGroupActivity.objects.filter(group=group)
+        .order_by("when", "id")
+        .values_list("kind", flat=True)
     )
 
 
@@ -97,7 +97,9 @@ def test_a_custom_fingerprint_replaces_or_extends_the_default():
     replaced = [
         persist_app_error(ValueError(f"failure {n}"), fingerprint=["xero-sync"]) for n in "ab"
     ]
-    extended = persist_app_error(ValueError("failure c"), fingerprint=["xero-sync", "{{ default }}"])
+    extended = persist_app_error(
+        ValueError("failure c"), fingerprint=["xero-sync", "{{ default }}"]
+    )
 
     assert replaced[0].group_id == replaced[1].group_id
     assert extended.group_id != replaced[0].group_id
