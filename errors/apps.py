@@ -7,7 +7,10 @@ class ErrorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from errors import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from errors import signals
         from errors.routers import detect_separate_database
 
         detect_separate_database()
+        post_migrate.connect(signals.group_small_backlog, sender=self)
