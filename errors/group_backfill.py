@@ -17,7 +17,7 @@ import datetime
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -39,7 +39,7 @@ from errors.models import AppError, ErrorGroup, SubjectKind
 from errors.routers import errors_alias
 from errors.write_queue import writer_turn
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+, in (\S+)', re.MULTILINE)
 
 
@@ -69,8 +69,8 @@ def group_app_errors(
         rows = _next_batch(alias, after, size)
         if not rows:
             break
-        after = (rows[-1]["timestamp"], rows[-1]["id"])
-        _group_batch(alias, rows, progress)
+        if _group_batch(alias, rows, progress):  # else read the same range again
+            after = (rows[-1]["timestamp"], rows[-1]["id"])
         if on_batch is not None:
             on_batch(progress)
     return progress
@@ -91,16 +91,33 @@ def _next_batch(alias: str, after, size: int) -> list[dict]:
             "job_id",
             "user_id",
             "release",
+            "resolved",
+            "resolved_timestamp",
+            "resolved_by_id",
             exception_type=KT("data__exception_type"),
             trace=KT("data__trace"),
         )[:size]
     )
 
 
+_culprits: dict[tuple[str, str], str | None] = {}
+
+
 def culprit_from_trace(trace: str | None, root: Any) -> str | None:
-    """The innermost project frame of a formatted trace, as ``module.function``."""
+    """The innermost project frame of a formatted trace, as ``module.function``. Traces of
+    one failure differ only in their last line (the message), so the answer is kept per
+    trace without it."""
     if not trace or root is None:
         return None
+    key = (trace[: trace.rfind("\n")], str(root))
+    if key not in _culprits:
+        if len(_culprits) > 10_000:
+            _culprits.clear()
+        _culprits[key] = _culprit_from_frames(key[0], root)
+    return _culprits[key]
+
+
+def _culprit_from_frames(trace: str, root: Any) -> str | None:
     for path, function in reversed(_FRAME.findall(trace)):
         if is_project_file(path, str(root)):
             relative = os.path.relpath(os.path.realpath(path), os.path.realpath(str(root)))
@@ -125,7 +142,13 @@ def key_for_row(row: dict, root: Any) -> GroupKey:
     )
 
 
-def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> None:
+class _Interfered(Exception):
+    """Another backfill claimed some of the batch's rows first: the batch is read again."""
+
+
+def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> bool:
+    """Group one batch in one transaction; False when another backfill took some of its
+    rows first (nothing was written)."""
     root = app_errors_setting("PROJECT_ROOT")
     keyed: dict[str, tuple[GroupKey, list[dict]]] = {}
     for row in rows:
@@ -133,23 +156,32 @@ def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> No
         keyed.setdefault(key.fingerprint.hash, (key, []))[1].append(row)
     connection = connections[alias]
     ops = Statements(connection)
-    with writer_turn(connection), transaction.atomic(using=alias):
-        ids = _ensure_groups(ops, keyed, progress)
-        for fingerprint in sorted(keyed, key=ids.__getitem__):  # lock order: group id
-            key, members = keyed[fingerprint]
-            claimed = _claim(ops, ids[fingerprint], [row["id"] for row in members])
-            progress.grouped += len(claimed)
-            if claimed:
-                _add_figures(ops, ids[fingerprint], claimed)
-        _settle(alias, set(ids.values()))
+    try:
+        with writer_turn(connection), transaction.atomic(using=alias):
+            created = len(keyed)
+            ids = _ensure_groups(ops, keyed)
+            created -= sum(1 for fingerprint in keyed if fingerprint in ids.existing)
+            figures = {ids[fp]: GroupFigures.of(ops, members) for fp, (_, members) in keyed.items()}
+            _claim(ops, keyed, ids)
+            _add_figures(ops, figures)
+    except _Interfered:
+        return False
+    progress.grouped += len(rows)
+    progress.groups_created += created
+    return True
 
 
-def _ensure_groups(ops: Statements, keyed: dict, progress: BackfillProgress) -> dict[str, int]:
-    found = dict(
+class _GroupIds(dict):
+    existing: set[str]
+
+
+def _ensure_groups(ops: Statements, keyed: dict) -> _GroupIds:
+    found = _GroupIds(
         ErrorGroup.objects.using(ops.connection.alias)
         .filter(fingerprint__in=list(keyed))
         .values_list("fingerprint", "id")
     )
+    found.existing = set(found)
     with ops.connection.cursor() as cursor:
         for fingerprint, (key, members) in keyed.items():
             if fingerprint in found:
@@ -163,97 +195,146 @@ def _ensure_groups(ops: Statements, keyed: dict, progress: BackfillProgress) -> 
                 message=first["message"],
             )
             found[fingerprint], created = ops.ensure_group(cursor, stand_in, key)
-            progress.groups_created += int(created)
+            if not created:
+                found.existing.add(fingerprint)
     return found
 
 
-def _claim(ops: Statements, group_id: int, ids: list) -> list[tuple]:
-    """Point the rows still without a group at this one; returns the rows it claimed (a
-    second backfill running at once claims each row only once)."""
+def _claim(ops: Statements, keyed: dict, ids: dict[str, int]) -> None:
+    """Point the batch's rows at their groups, in one statement run for each row; a row
+    another backfill grouped meanwhile makes the whole batch start over."""
     pk = AppError._meta.pk
+    params = [
+        (ids[fingerprint], pk.get_db_prep_value(row["id"], ops.connection))
+        for fingerprint, (_, members) in keyed.items()
+        for row in members
+    ]
     with ops.connection.cursor() as cursor:
-        placeholders = ", ".join(["%s"] * len(ids))
-        cursor.execute(
+        cursor.executemany(
             f"UPDATE {AppError._meta.db_table} SET group_id = %s"
-            f" WHERE id IN ({placeholders}) AND group_id IS NULL"
-            " RETURNING timestamp, severity, job_id, user_id, release",
-            [group_id, *(pk.get_db_prep_value(value, ops.connection) for value in ids)],
+            " WHERE id = %s AND group_id IS NULL",
+            params,
         )
-        return cursor.fetchall()
+        if cursor.rowcount != len(params):
+            raise _Interfered
 
 
-def _add_figures(ops: Statements, group_id: int, claimed: Iterable[tuple]) -> None:
-    hours: dict[datetime.datetime, int] = defaultdict(int)
-    subjects: dict[tuple[str, Any], list] = {}
-    first = last = None
-    severity, last_release, first_release, count = 0, "", "", 0
-    for timestamp, level, job_id, user_id, release in sorted(claimed, key=lambda r: str(r[0])):
-        moment = ops.read_moment(timestamp)
-        count += 1
-        first = moment if first is None or moment < first else first
-        last = moment if last is None or moment > last else last
-        severity = max(severity, level)
-        if release:
-            first_release = first_release or release
-            last_release = release
-        hours[moment.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)] += 1
-        for kind, subject in ((SubjectKind.JOB, job_id), (SubjectKind.USER, user_id)):
-            if subject:
-                entry = subjects.setdefault((str(kind), subject), [0, moment])
-                entry[0] += 1
-                entry[1] = max(entry[1], moment)
+@dataclasses.dataclass
+class GroupFigures:
+    """One batch's contribution to one group."""
+
+    count: int = 0
+    first: datetime.datetime | None = None
+    last: datetime.datetime | None = None
+    severity: int = 0
+    first_release: str = ""
+    last_release: str = ""
+    has_open: bool = False
+    resolved_at: datetime.datetime | None = None
+    resolved_by: Any = None
+    hours: dict = dataclasses.field(default_factory=lambda: defaultdict(int))
+    subjects: dict = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ops: Statements, members: list[dict]) -> "GroupFigures":
+        figures = cls()
+        for row in sorted(members, key=lambda row: row["timestamp"]):
+            moment = row["timestamp"]
+            figures.count += 1
+            figures.first = figures.first or moment
+            figures.last = moment
+            figures.severity = max(figures.severity, row["severity"])
+            if row["release"]:
+                figures.first_release = figures.first_release or row["release"]
+                figures.last_release = row["release"]
+            if not row["resolved"]:
+                figures.has_open = True
+            elif row["resolved_timestamp"] and (
+                figures.resolved_at is None or row["resolved_timestamp"] > figures.resolved_at
+            ):
+                figures.resolved_at, figures.resolved_by = (
+                    row["resolved_timestamp"],
+                    row["resolved_by_id"],
+                )
+            utc = moment.astimezone(datetime.UTC)
+            figures.hours[utc.replace(minute=0, second=0, microsecond=0)] += 1
+            for kind, subject in (
+                (SubjectKind.JOB, row["job_id"]),
+                (SubjectKind.USER, row["user_id"]),
+            ):
+                if subject:
+                    entry = figures.subjects.setdefault((str(kind), subject), [0, moment])
+                    entry[0] += 1
+                    entry[1] = max(entry[1], moment)
+        return figures
+
+
+def _add_figures(ops: Statements, figures: dict[int, GroupFigures]) -> None:
+    """Add a batch's figures to its groups, in group id order (the lock order of writers)."""
+    ordered = sorted(figures.items())
+    open_elsewhere = _groups_with_open_rows(ops, [gid for gid, f in ordered if not f.has_open])
+    hours = [
+        (gid, ops.moment(hour), n, n) for gid, f in ordered for hour, n in sorted(f.hours.items())
+    ]
+    subjects = [
+        (gid, kind, ops.uuid(subject), n, ops.moment(seen))
+        for gid, f in ordered
+        for (kind, subject), (n, seen) in sorted(f.subjects.items(), key=lambda i: str(i[0]))
+    ]
+    common = (
+        f"count = count + %s, first_seen = {ops.least}(first_seen, %s),"
+        f" last_seen = {ops.greatest}(last_seen, %s), severity = {ops.greatest}(severity, %s),"
+        " first_release = CASE WHEN first_release = '' THEN %s ELSE first_release END,"
+        " last_release = CASE WHEN last_release = '' THEN %s ELSE last_release END"
+    )
+    reopened, resolved = [], []
+    for gid, f in ordered:
+        params = (f.count, ops.moment(f.first), ops.moment(f.last), f.severity)
+        params += (f.first_release, f.last_release)
+        if f.has_open or gid in open_elsewhere:
+            reopened.append((*params, False, gid))
+        else:  # resolved exactly when no occurrence is open, by whoever closed the latest
+            at, by = ops.moment(f.resolved_at), _resolver(ops, f.resolved_by)
+            resolved.append((*params, True, at, at, at, by, gid))
     with ops.connection.cursor() as cursor:
-        for hour, n in sorted(hours.items()):
-            cursor.execute(
-                f"INSERT INTO {HOURLY} (group_id, hour, count, stored) VALUES (%s, %s, %s, %s)"
-                f" ON CONFLICT (group_id, hour) DO UPDATE SET count = {HOURLY}.count"
-                f" + excluded.count, stored = {HOURLY}.stored + excluded.stored",
-                [group_id, ops.moment(hour), n, n],
-            )
-        for (kind, subject), (n, seen) in sorted(subjects.items(), key=lambda item: str(item[0])):
-            # The raw row holds the subject as the database keeps it (SQLite: hex text).
-            cursor.execute(
-                f"INSERT INTO {SUBJECT} (group_id, kind, subject_id, count, last_seen)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, subject_id, group_id)"
-                f" DO UPDATE SET count = {SUBJECT}.count + excluded.count,"
-                f" last_seen = {ops.greatest}({SUBJECT}.last_seen, excluded.last_seen)",
-                [group_id, kind, subject, n, ops.moment(seen)],
-            )
-        cursor.execute(
-            f"UPDATE {GROUP} SET count = count + %s, first_seen = {ops.least}(first_seen, %s),"
-            f" last_seen = {ops.greatest}(last_seen, %s),"
-            f" severity = {ops.greatest}(severity, %s),"
-            " first_release = CASE WHEN first_release = '' THEN %s ELSE first_release END,"
-            " last_release = CASE WHEN last_release = '' THEN %s ELSE last_release END"
-            " WHERE id = %s",
-            [
-                count,
-                ops.moment(first),
-                ops.moment(last),
-                severity,
-                first_release,
-                last_release,
-                group_id,
-            ],
+        cursor.executemany(
+            f"INSERT INTO {HOURLY} (group_id, hour, count, stored) VALUES (%s, %s, %s, %s)"
+            f" ON CONFLICT (group_id, hour) DO UPDATE SET count = {HOURLY}.count"
+            f" + excluded.count, stored = {HOURLY}.stored + excluded.stored",
+            hours,
+        )
+        cursor.executemany(
+            f"INSERT INTO {SUBJECT} (group_id, kind, subject_id, count, last_seen)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, subject_id, group_id)"
+            f" DO UPDATE SET count = {SUBJECT}.count + excluded.count,"
+            f" last_seen = {ops.greatest}({SUBJECT}.last_seen, excluded.last_seen)",
+            subjects,
+        )
+        cursor.executemany(
+            f"UPDATE {GROUP} SET {common}, resolved = %s, resolved_timestamp = NULL,"
+            " resolved_by_id = NULL WHERE id = %s",
+            reopened,
+        )
+        kept = "resolved AND resolved_timestamp >= %s"
+        cursor.executemany(
+            f"UPDATE {GROUP} SET {common}, resolved = %s,"
+            f" resolved_timestamp = CASE WHEN {kept} THEN resolved_timestamp ELSE %s END,"
+            f" resolved_by_id = CASE WHEN {kept} THEN resolved_by_id ELSE %s END WHERE id = %s",
+            resolved,
         )
 
 
-def _settle(alias: str, group_ids: set[int]) -> None:
-    """A group is resolved exactly when none of its occurrences is open; the resolver and
-    time are the latest resolved occurrence's."""
-    for group in ErrorGroup.objects.using(alias).filter(pk__in=group_ids).order_by("pk"):
-        rows = AppError.objects.using(alias).filter(group_id=group.pk)
-        has_open = rows.filter(resolved=False).exists()
-        if group.resolved != has_open:
-            continue
-        if has_open:
-            group.resolved, group.resolved_by_id, group.resolved_timestamp = False, None, None
-        else:
-            latest = rows.order_by("-resolved_timestamp").values(
-                "resolved_by_id", "resolved_timestamp"
-            )[:1]
-            latest = latest[0] if latest else {"resolved_by_id": None, "resolved_timestamp": None}
-            group.resolved = True
-            group.resolved_by_id = latest["resolved_by_id"]
-            group.resolved_timestamp = latest["resolved_timestamp"]
-        group.save(update_fields=["resolved", "resolved_by", "resolved_timestamp"])
+def _resolver(ops: Statements, value: Any) -> Any:
+    field = AppError._meta.get_field("resolved_by").target_field
+    return None if value is None else field.get_db_prep_value(value, ops.connection)
+
+
+def _groups_with_open_rows(ops: Statements, group_ids: list[int]) -> set[int]:
+    if not group_ids:
+        return set()
+    return set(
+        AppError.objects.using(ops.connection.alias)
+        .filter(group_id__in=group_ids, resolved=False)
+        .values_list("group_id", flat=True)
+        .distinct()
+    )
