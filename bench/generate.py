@@ -145,7 +145,7 @@ def load_sqlite(connection, rows: Iterable[dict]) -> None:
     known = known_columns()
 
     def adapt(row: dict) -> tuple:
-        values = tuple(_sqlite_value(row[column]) for column in known)
+        values = tuple(_sqlite_value(row.get(column)) for column in known)
         return values + tuple(make() for _, make in extras)
 
     with transaction.atomic(using=connection.alias):
@@ -166,7 +166,7 @@ def load_postgresql(connection, rows: Iterable[dict]) -> None:
         cursor.copy(sql) as copy,
     ):
         for row in rows:
-            values = tuple(row[column] for column in known)
+            values = tuple(row.get(column) for column in known)
             copy.write_row(values + tuple(make() for _, make in extras))
 
 

@@ -1,5 +1,6 @@
 """The errors app's settings: ``settings.APP_ERRORS`` over these defaults."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTEXT_LENGTH": 256 * 1024,
     # Context keys filtered on top of the built-in secret names (see errors/scrubbing.py).
     "SCRUB_KEYS": (),
+    # At most this many occurrences of one group are stored as rows per clock hour; past it
+    # an occurrence is only counted (group, hour, job, user). None stores every one.
+    "GROUP_ROWS_PER_HOUR": 1000,
+    # Stored on every error; default from the APP_RELEASE / APP_ENVIRONMENT variables.
+    "RELEASE": None,
+    "ENVIRONMENT": None,
 }
+
+ENVIRONMENT_DEFAULTS = {"RELEASE": "APP_RELEASE", "ENVIRONMENT": "APP_ENVIRONMENT"}
 
 
 def app_errors_setting(name: str) -> Any:
@@ -34,6 +43,8 @@ def app_errors_setting(name: str) -> Any:
         return getattr(settings, "BASE_DIR", None)
     if name == "SPOOL_PATH":
         return default_spool_path()
+    if name in ENVIRONMENT_DEFAULTS:
+        return os.environ.get(ENVIRONMENT_DEFAULTS[name]) or None
     return DEFAULTS[name]
 
 

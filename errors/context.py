@@ -6,8 +6,11 @@ import datetime
 import decimal
 import enum
 import functools
+import importlib
 import linecache
+import os
 import sys
+import sysconfig
 import traceback
 import uuid
 from collections.abc import Mapping, Sequence
@@ -24,6 +27,7 @@ MAX_DEPTH = 20
 CAUSE_HEADER = "\nThe above exception was the direct cause of the following exception:\n\n"
 CONTEXT_HEADER = "\nDuring handling of the above exception, another exception occurred:\n\n"
 REPEAT_CUTOFF = 3  # as traceback folds recursion
+ERRORS_PACKAGE_DIR = os.path.dirname(os.path.realpath(importlib.import_module("errors").__file__))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -91,17 +95,62 @@ def _relative_path(path: str, root: str | PurePath | None) -> str:
 
 
 def innermost_project_frame(tb: TracebackType | None) -> FrameType | None:
-    """The deepest traceback frame in the project's own code (not Django, not site-packages):
-    where an unhandled exception really came from."""
+    """The deepest traceback frame in the project's own code (see ``is_project_file``):
+    where an exception really came from, past Django, libraries and the standard library."""
     root = app_errors_setting("PROJECT_ROOT")
+    root_key = None if root is None else str(root)
     found = None
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        in_project = root is None or filename.startswith(str(root))
-        if in_project and "site-packages" not in filename and "/errors/" not in filename:
+        if is_project_file(tb.tb_frame.f_code.co_filename, root_key):
             found = tb.tb_frame
         tb = tb.tb_next
     return found
+
+
+# Folders below the project root that hold installed code, not the project's own.
+LIBRARY_FOLDERS = frozenset({"site-packages", "dist-packages", ".venv", "venv"})
+
+
+@functools.lru_cache(maxsize=4096)
+def is_project_file(filename: str, root: str | None) -> bool:
+    """Whether code from ``filename`` is the project's own: a real file under ``root`` (any
+    file when there is no root), not below a ``site-packages``, ``dist-packages``, ``.venv``
+    or ``venv`` folder, not under the interpreter's prefixes or standard library, and not
+    the errors app itself (a library the project plugs in, vendored or installed). Tests
+    count. Cached: every persisted error asks this of each frame of its traceback, and the
+    same few files come back again and again."""
+    if not filename or filename.startswith("<"):  # <frozen ...>, <string>, <stdin>
+        return False
+    path = os.path.realpath(filename)
+    root_path = None if root is None else os.path.realpath(root)
+    if root_path is not None:
+        if not _is_within(path, root_path):
+            return False
+        below_root = os.path.relpath(path, root_path).split(os.sep)
+    else:
+        below_root = path.split(os.sep)
+    if LIBRARY_FOLDERS.intersection(below_root[:-1]):
+        return False
+    excluded = [ERRORS_PACKAGE_DIR, *_interpreter_paths()]
+    return not any(
+        _is_within(path, folder)
+        for folder in excluded
+        if root_path is None or not _is_within(root_path, folder)  # a project inside a prefix
+    )
+
+
+def _is_within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+@functools.cache
+def _interpreter_paths() -> tuple[str, ...]:
+    """Where the interpreter keeps its own and installed code: the virtualenv's and the base
+    installation's prefixes, the standard library and site-packages."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    scheme = sysconfig.get_paths()
+    paths.update(scheme[name] for name in ("stdlib", "platstdlib", "purelib", "platlib"))
+    return tuple(sorted({os.path.realpath(path) for path in paths if path}))
 
 
 def format_trace(exception: BaseException) -> str:

@@ -39,8 +39,11 @@ def prepare_insert(error: AppError, *, using: str) -> Callable[[], None]:
     fields = _inserted_fields()
     values = [field.get_db_prep_save(field.pre_save(error, True), connection) for field in fields]
     sql = _statement(error, fields, using)
+    group_index = next(i for i, field in enumerate(fields) if field.name == "group")
 
     def write() -> None:
+        # The group is known only inside the write's transaction (errors.group_writes).
+        values[group_index] = error.group_id
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
         error._state.adding = False

@@ -7,7 +7,8 @@ persist plain records at or above a level.
 
 import logging
 
-from errors.context import project_relative_path
+from errors.context import project_relative_path, safe_str
+from errors.grouping import logged_fingerprint_parts
 
 
 class LoggedMessage(Exception):
@@ -30,10 +31,15 @@ class AppErrorHandler(logging.Handler):
         if is_persisting() or record.name.startswith("errors."):
             return
         exception = record.exc_info[1] if record.exc_info else None
+        fingerprint = None
         if exception is None:
             if self.capture_all_at is None or record.levelno < self.capture_all_at:
                 return
             exception = LoggedMessage(record.getMessage())
+            # One group per logger and message template, whatever the arguments.
+            fingerprint = logged_fingerprint_parts(
+                logger_name=record.name, template=safe_str(record.msg)
+            )
         try:
             context = {"logger": record.name, "log_message": record.getMessage()}
             persist_app_error(
@@ -43,6 +49,7 @@ class AppErrorHandler(logging.Handler):
                 function=record.funcName,
                 severity=record.levelno,
                 additional_context=context,
+                fingerprint=fingerprint,
             )
         except Exception:
             self.handleError(record)

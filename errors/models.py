@@ -1,4 +1,4 @@
-"""The error record and its severity scale."""
+"""The error record, the group it belongs to, and its severity scale."""
 
 import logging
 import uuid
@@ -57,6 +57,19 @@ class AppError(models.Model):
         related_name="+",
     )
     resolved_timestamp = models.DateTimeField(null=True, blank=True)
+    # Every stored error belongs to one group (errors.grouping decides which); null only for
+    # rows recorded before groups existed, until group_app_errors has run.
+    group = models.ForeignKey(
+        "ErrorGroup",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="occurrences",
+    )
+    # Nullable without a default so that SQLite adds the columns in place: rebuilding the
+    # table would drop the triggers that keep the totals and the search index.
+    release = models.CharField(max_length=100, null=True, blank=True)
+    environment = models.CharField(max_length=100, null=True, blank=True)
 
     objects = AppErrorQuerySet.as_manager()
 
@@ -100,6 +113,14 @@ class AppError(models.Model):
             ),
             # Sorted by severity (the tie-breaker is the id).
             models.Index(fields=["severity", "id", "resolved"], name="apperror_severity_id"),
+            # A group's occurrences, newest first (the group page), and the ones a group
+            # resolve still has to close (small: resolved rows leave it).
+            models.Index(fields=["group", "timestamp", "id"], name="apperror_group_time"),
+            models.Index(
+                fields=["group"],
+                condition=models.Q(resolved=False),
+                name="apperror_group_unresolved",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,3 +235,168 @@ class AppErrorSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of {self.error_id}"
+
+
+class ErrorGroup(models.Model):
+    """All occurrences of one failure: the unit staff triage. Which group an error joins is
+    its fingerprint's (errors.grouping); the figures here are lifetime figures kept on every
+    write (errors.group_writes), never counted from the occurrences at read time, so they
+    stay true when occurrences are pruned or shed by the storm limit."""
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    grouping_version = models.PositiveSmallIntegerField()
+    # What the fingerprint hashed, shown on the group page as why occurrences were grouped.
+    fingerprint_parts = models.JSONField(default=list)
+    title = models.CharField(max_length=255)
+    exception_type = models.CharField(max_length=255, blank=True, default="")
+    culprit = models.CharField(max_length=255, blank=True, default="")
+    app = models.CharField(max_length=100, blank=True, default="")
+    # The highest severity seen.
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.ERROR)
+    count = models.BigIntegerField(default=0)
+    # Occurrences counted but not stored as rows (the storm limit).
+    shed_count = models.BigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    first_release = models.CharField(max_length=100, blank=True, default="")
+    last_release = models.CharField(max_length=100, blank=True, default="")
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    resolved_timestamp = models.DateTimeField(null=True, blank=True)
+    # Resolved "in the next release": only occurrences from a release first seen after the
+    # resolve reopen the group.
+    resolved_in_next_release = models.BooleanField(default=False)
+    resolved_release = models.CharField(max_length=100, blank=True, default="")
+    # Set when an occurrence reopened the group after a resolve; cleared by the next resolve.
+    regressed_at = models.DateTimeField(null=True, blank=True)
+    # Mute is independent of resolution: a muted group sends no alerts and leaves the
+    # default list until it is unmuted, its time passes, or its occurrences run out.
+    is_muted = models.BooleanField(default=False)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    mute_remaining = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "error group"
+        ordering = ["-last_seen", "-id"]
+        indexes = [
+            models.Index(fields=["last_seen", "id"], name="errorgroup_last_seen"),
+            models.Index(
+                fields=["resolved", "is_muted", "last_seen", "id"], name="errorgroup_status_seen"
+            ),
+            models.Index(fields=["app", "last_seen", "id"], name="errorgroup_app_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_regressed(self) -> bool:
+        return self.regressed_at is not None and not self.resolved
+
+    @property
+    def stored_count(self) -> int:
+        return self.count - self.shed_count
+
+
+class ActivityKind(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    UNRESOLVED = "unresolved", "Unresolved"
+    REGRESSED = "regressed", "Regressed"
+    MUTED = "muted", "Muted"
+    UNMUTED = "unmuted", "Unmuted"
+    MERGED = "merged", "Merged"
+
+
+class ErrorGroupActivity(models.Model):
+    """A turning point in a group's life (resolved, regressed, muted...), for its timeline."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="activity")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    who = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    when = models.DateTimeField(default=timezone.now)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "error group activity"
+        ordering = ["-when", "-id"]
+        indexes = [models.Index(fields=["group", "when", "id"], name="groupactivity_group_when")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.when:%Y-%m-%d %H:%M}"
+
+
+class ErrorGroupHourlyCount(models.Model):
+    """Occurrences of one group per UTC hour, stored or shed: the sparkline, the group's
+    trend and the storm limit read these instead of the occurrences."""
+
+    group = models.ForeignKey(
+        ErrorGroup, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    hour = models.DateTimeField()
+    count = models.IntegerField(default=0)
+    # Rows stored this hour; the storm limit compares it with GROUP_ROWS_PER_HOUR.
+    stored = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "errors_errorgroup_hourly"
+        constraints = [
+            models.UniqueConstraint(fields=["group", "hour"], name="errorgroup_hourly_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.hour:%Y-%m-%d %H:00}: {self.count}"
+
+
+class SubjectKind(models.TextChoices):
+    JOB = "job", "Job"
+    USER = "user", "User"
+
+
+class ErrorGroupSubject(models.Model):
+    """How often a group happened to one job or user: the job and user filters of the group
+    list and the group page's "affected most" read these, shed occurrences included."""
+
+    group = models.ForeignKey(
+        ErrorGroup, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=4, choices=SubjectKind.choices)
+    subject_id = models.UUIDField()
+    count = models.BigIntegerField(default=0)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        db_table = "errors_errorgroup_subject"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_id", "group"], name="errorgroup_subject_key"
+            )
+        ]
+        indexes = [models.Index(fields=["group", "kind", "count"], name="errorgroup_subject_top")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id}: {self.count}"
+
+
+class ErrorRelease(models.Model):
+    """Every release an error was recorded in, and when it was first seen: "resolved in the
+    next release" compares an occurrence's release with the ones seen before the resolve."""
+
+    version = models.CharField(max_length=100, unique=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.version

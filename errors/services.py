@@ -8,12 +8,13 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, transaction
 from django.utils import timezone
 
+from errors.conf import app_errors_setting
 from errors.context import (
     AppErrorContext,
     current_frame,
@@ -24,6 +25,8 @@ from errors.context import (
     safe_str,
     to_json_safe,
 )
+from errors.group_services import settle_groups_of
+from errors.group_writes import group_key_for, write_occurrence
 from errors.inserts import prepare_insert
 from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
 from errors.models import AppError, Severity
@@ -44,6 +47,7 @@ _state = threading.local()
 APP_LENGTH = AppError._meta.get_field("app").max_length
 FILE_LENGTH = AppError._meta.get_field("file").max_length
 FUNCTION_LENGTH = AppError._meta.get_field("function").max_length
+RELEASE_LENGTH = AppError._meta.get_field("release").max_length
 
 
 def is_persisting() -> bool:
@@ -61,6 +65,8 @@ def persist_app_error(
     job_id: uuid.UUID | str | None = None,
     user_id: uuid.UUID | str | None = None,
     additional_context: Mapping[str, Any] | None = None,
+    *,
+    fingerprint: Sequence[Any] | None = None,
 ) -> AppError | None:
     """Store one failure with where it happened and what it was doing; return its row.
 
@@ -76,6 +82,11 @@ def persist_app_error(
     is logged, and the unsaved AppError is returned: ``error._state.adding`` is still True and
     ``error.pk`` is the id the row gets when ``replay_error_spool`` stores it. Only when the
     spool cannot be written either is the error logged alone and None returned.
+
+    The error joins the group its fingerprint names (errors.grouping): by default the
+    exception type, the culprit and the normalized message. ``fingerprint`` replaces that
+    with the caller's own parts (``["xero-sync"]``), or extends it when one part is
+    ``"{{ default }}"``.
     """
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
@@ -107,6 +118,8 @@ def persist_app_error(
         known_id = getattr(exception, ERROR_ID_ATTRIBUTE, None)
         if isinstance(known_id, uuid.UUID):
             error.id = known_id
+        stamp_release(error)
+        error.group_key = group_key_for(error, exception, fingerprint)
         store_app_error(error, exception=exception)
         remember_app_error(exception, error)
         return error
@@ -243,13 +256,10 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
     alias = errors_alias()
     connection = connections[alias]
     try:
+        key = getattr(error, "group_key", None) or group_key_for(error, exception)
         write = prepare_insert(error, using=alias)
-        with writer_turn(connection):
-            if connection.in_atomic_block:
-                with transaction.atomic(using=alias):
-                    write()
-            else:  # in autocommit the INSERT is its own transaction: no BEGIN/COMMIT to pay
-                write()
+        with writer_turn(connection), transaction.atomic(using=alias):
+            error.group_change = write_occurrence(error, key, write_row=write, using=alias)
     except Exception as failure:
         reason = f"{type(failure).__name__}: {safe_str(failure)}"
         try:
@@ -267,6 +277,15 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
         return False
     replay_after_write(connection)
     return True
+
+
+def stamp_release(error: AppError) -> None:
+    """The release and environment the application runs as, read at each call so a setting
+    changed at run time (or in a test) applies to the next error."""
+    for name in ("RELEASE", "ENVIRONMENT"):
+        value = app_errors_setting(name)
+        text = safe_str(value).strip() if value is not None else ""
+        setattr(error, name.lower(), text[:RELEASE_LENGTH] or None)
 
 
 def replay_after_write(connection) -> None:
@@ -369,23 +388,30 @@ def _describe_for_log(exception: Any) -> str:
 
 def resolve_app_error(*, error: AppError, by) -> AppError:
     """Mark one error resolved by a staff member, now. Resolving twice keeps the first
-    resolution: who and when do not move."""
+    resolution: who and when do not move. Resolving a group's last open occurrence resolves
+    the group."""
     if not error.resolved:
         error.mark_resolved(by)
+        settle_groups_of(group_ids={error.group_id} - {None}, by=by)
     return error
 
 
-def unresolve_app_error(*, error: AppError) -> AppError:
+def unresolve_app_error(*, error: AppError, by=None) -> AppError:
+    """Reopen one error; a resolved group it belongs to reopens with it."""
     if error.resolved:
         error.mark_unresolved()
+        settle_groups_of(group_ids={error.group_id} - {None}, by=by)
     return error
 
 
 def resolve_app_errors(*, errors, by) -> int:
-    """Resolve every unresolved error of a queryset in one UPDATE; returns how many changed."""
-    return errors.filter(resolved=False).update(
-        resolved=True, resolved_by=by, resolved_timestamp=timezone.now()
-    )
+    """Resolve every unresolved error of a queryset in one UPDATE; returns how many changed.
+    Groups left without an open occurrence are resolved too."""
+    open_errors = errors.filter(resolved=False)
+    group_ids = set(open_errors.order_by().values_list("group_id", flat=True).distinct())
+    changed = open_errors.update(resolved=True, resolved_by=by, resolved_timestamp=timezone.now())
+    settle_groups_of(group_ids=group_ids - {None}, by=by)
+    return changed
 
 
 class ResolveAllRefused(ValueError):
@@ -408,7 +434,9 @@ def resolve_matching_app_errors(*, filterset, by) -> int:
     return resolve_app_errors(errors=filterset.qs, by=by)
 
 
-def unresolve_app_errors(*, errors) -> int:
-    return errors.filter(resolved=True).update(
-        resolved=False, resolved_by=None, resolved_timestamp=None
-    )
+def unresolve_app_errors(*, errors, by=None) -> int:
+    closed = errors.filter(resolved=True)
+    group_ids = set(closed.order_by().values_list("group_id", flat=True).distinct())
+    changed = closed.update(resolved=False, resolved_by=None, resolved_timestamp=None)
+    settle_groups_of(group_ids=group_ids - {None}, by=by)
+    return changed

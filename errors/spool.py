@@ -35,6 +35,9 @@ from django.db import connections, transaction
 
 from errors.conf import app_errors_setting
 from errors.context import safe_str
+from errors.group_writes import GroupKey, group_key_for, write_occurrence
+from errors.grouping import Fingerprint
+from errors.inserts import prepare_insert
 from errors.limits import Limits, bound_column, sanitize_text
 from errors.models import AppError
 from errors.routers import errors_alias
@@ -53,6 +56,8 @@ SPOOLED_FIELDS = (
     "severity",
     "job_id",
     "user_id",
+    "release",
+    "environment",
 )
 REPLAY_BATCH_SIZE = 500
 # The largest spool a write replays on its own (a few hundred errors with long traces):
@@ -73,6 +78,16 @@ def error_to_line(error: AppError, *, reason: str = "") -> bytes:
     """One JSON line holding everything needed to insert the row later."""
     record: dict[str, Any] = {name: getattr(error, name) for name in SPOOLED_FIELDS}
     record["spooled_because"] = reason
+    key = getattr(error, "group_key", None)
+    if key is not None:  # the group is chosen again from these when the error is replayed
+        record["grouping"] = {
+            "parts": list(key.fingerprint.parts),
+            "hash": key.fingerprint.hash,
+            "version": key.fingerprint.version,
+            "title": key.title,
+            "exception_type": key.exception_type,
+            "culprit": key.culprit,
+        }
     return (json.dumps(record, default=str, separators=(",", ":")) + "\n").encode()
 
 
@@ -91,7 +106,20 @@ def line_to_error(line: bytes) -> AppError:
         fields[name] = uuid.UUID(str(fields[name])) if fields[name] else None
     fields["data"] = fields["data"] if fields["data"] is not None else {}
     check_shape(fields)
-    return AppError(**fields)
+    error = AppError(**fields)
+    grouping = record.get("grouping")
+    if isinstance(grouping, dict):
+        error.group_key = GroupKey(
+            fingerprint=Fingerprint(
+                parts=tuple(str(part) for part in grouping["parts"]),
+                hash=str(grouping["hash"]),
+                version=int(grouping["version"]),
+            ),
+            title=str(grouping["title"]),
+            exception_type=str(grouping["exception_type"]),
+            culprit=str(grouping["culprit"]),
+        )
+    return error
 
 
 def check_shape(fields: dict[str, Any]) -> None:
@@ -266,7 +294,9 @@ def insert_missing(errors: list[AppError]) -> tuple[int, int]:
             setattr(error, name, value)
     connection = connections[alias]
     with writer_turn(connection), transaction.atomic(using=alias):
-        AppError.objects.using(alias).bulk_create(missing, ignore_conflicts=True)
+        for error in missing:  # each joins its group as if it had been stored when it happened
+            key = getattr(error, "group_key", None) or group_key_for(error, None)
+            write_occurrence(error, key, write_row=prepare_insert(error, using=alias), using=alias)
     return len(missing), len(existing)
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections
 
 from bench.concurrency_bench import run_writers
-from errors.models import AppError
+from errors.models import AppError, ErrorGroup, ErrorGroupHourlyCount
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
@@ -32,6 +32,11 @@ def test_eight_processes_writing_at_once_store_every_error(tmp_path):
     assert not spool.exists()
     assert AppError.objects.count() == PROCESSES * ERRORS_EACH
     assert AppError.objects.filter(data__n=ERRORS_EACH - 1).count() == PROCESSES
+    # One failure, one group, counted exactly however the writers interleaved.
+    group = ErrorGroup.objects.get()
+    assert group.count == PROCESSES * ERRORS_EACH
+    assert AppError.objects.filter(group=group).count() == PROCESSES * ERRORS_EACH
+    assert sum(ErrorGroupHourlyCount.objects.values_list("count", flat=True)) == group.count
 
 
 @pytest.mark.skipif(connections["errors"].vendor != "sqlite", reason="SQLite's errors file")

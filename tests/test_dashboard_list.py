@@ -251,7 +251,7 @@ def test_rows_link_to_the_detail_page_and_resolve_in_place(staff_client):
 
 
 def test_search_results_mark_the_matched_words_and_escape_the_message(staff_client):
-    error = record("<b>Refused</b> invoice for refused payment")
+    error = AppErrorFactory(message="<b>Refused</b> invoice for refused payment")
     html = staff_client.get(LIST, {"search": "refused"}).content.decode()
     row = html[html.index(f'id="error-{error.pk}"') :]
     cell = row[row.index('class="message"') :]

@@ -290,6 +290,7 @@ def test_the_compiled_insert_writes_the_row_save_writes():
     twin.id = uuid.uuid4()
 
     assert store_app_error(error)
+    twin.group_id = error.group_id  # the group is chosen while the row is written
     twin.save(using=errors_alias(), force_insert=True)
 
     assert not error._state.adding and error._state.db == errors_alias()

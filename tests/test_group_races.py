@@ -1,0 +1,102 @@
+"""Writers racing on one group: two occurrences of a resolved group arriving at once record
+one regression, not two."""
+
+import threading
+
+import pytest
+from django.db import connections
+
+from errors.group_services import resolve_error_group
+from errors.models import ErrorGroup, ErrorGroupActivity
+from errors.services import persist_app_error
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+WRITERS = 4
+
+
+def fail(n: int):
+    try:
+        raise RuntimeError(f"Job {n} could not be invoiced")
+    except RuntimeError as exc:
+        return persist_app_error(exc, app="jobs", function="invoice")
+
+
+def write_together(count: int) -> list:
+    barrier = threading.Barrier(count)
+    results: list = []
+
+    def writer(n: int) -> None:
+        try:
+            barrier.wait()
+            results.append(fail(n))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.parametrize("round_number", range(3))
+def test_racing_occurrences_of_a_resolved_group_record_one_regression(staff, round_number):
+    fail(0)
+    group = ErrorGroup.objects.get()
+    resolve_error_group(group=group, by=staff)
+
+    results = write_together(WRITERS)
+
+    group.refresh_from_db()
+    assert all(result is not None and not result._state.adding for result in results)
+    assert sum(result.group_change.is_regression for result in results) == 1
+    assert ErrorGroupActivity.objects.filter(group=group, kind="regressed").count() == 1
+    assert group.count == WRITERS + 1
+    assert not group.resolved
+
+
+def someone_waits_for_a_row_lock() -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.skipif(
+    connections["errors"].vendor != "postgresql",
+    reason="SQLite lets one writer in at a time: a second write cannot start meanwhile",
+)
+def test_an_occurrence_waits_for_the_open_regression_before_it_reads_the_group(staff):
+    """Deterministic: the first regression stays uncommitted until the second writer is
+    seen waiting for the group's row lock (or has finished, which would be the bug)."""
+    from django.db import transaction
+
+    fail(0)
+    group = ErrorGroup.objects.get()
+    resolve_error_group(group=group, by=staff)
+    finished = threading.Event()
+    second: list = []
+
+    def writer() -> None:
+        try:
+            second.append(fail(2))
+        finally:
+            connections.close_all()
+            finished.set()
+
+    with transaction.atomic(using="errors"):
+        first = fail(1)
+        thread = threading.Thread(target=writer)
+        thread.start()
+        for _ in range(1000):  # until the second writer blocks on the lock, at most 10 s
+            if finished.wait(0.01) or someone_waits_for_a_row_lock():
+                break
+    thread.join()
+
+    assert first.group_change.is_regression
+    assert not second[0].group_change.is_regression
+    assert ErrorGroupActivity.objects.filter(group=group, kind="regressed").count() == 1
