@@ -3,7 +3,7 @@ takes a body, never a RecursionError answered with a 500."""
 
 import pytest
 
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -18,7 +18,7 @@ DEEP_BODIES = {
 
 @pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
 def test_deeply_nested_bulk_resolve_body_is_a_400(staff_client, body):
-    error = record()
+    error = AppErrorFactory()
     response = staff_client.post(
         "/api/app-errors/bulk_resolve/", body, content_type="application/json"
     )
@@ -31,7 +31,7 @@ def test_deeply_nested_bulk_resolve_body_is_a_400(staff_client, body):
 @pytest.mark.parametrize("action", ["mark_resolved", "mark_unresolved"])
 def test_deeply_nested_body_on_a_resolve_action_is_not_a_500(staff_client, action):
     """These actions take no body: a deep one is ignored or refused, never a failure."""
-    error = record()
+    error = AppErrorFactory()
     response = staff_client.post(
         f"/api/app-errors/{error.pk}/{action}/", "[" * DEPTH, content_type="application/json"
     )

@@ -10,7 +10,7 @@ in the site's time zone: ``0001-01-01T00:00:00+05:00`` is in year 0 in UTC.
 import pytest
 from django.urls import reverse
 
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -88,7 +88,7 @@ def api_answers(client, query: dict[str, str]) -> list:
 
 @pytest.mark.parametrize("value", HOLDABLE)
 def test_dates_every_database_holds_are_answered_on_every_page(staff_client, value):
-    record()
+    AppErrorFactory()
     for query in edge_queries(value):
         for response in dashboard_answers(staff_client, query):
             assert response.status_code in (200, 302), (query, response.status_code)
@@ -101,7 +101,7 @@ def test_dates_every_database_holds_are_answered_on_every_page(staff_client, val
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
 def test_dates_past_the_edges_are_form_errors_and_400s(staff_client, value):
-    record()
+    AppErrorFactory()
     for query in edge_queries(value):
         page, partial, ask, confirm = dashboard_answers(staff_client, query)
         for response in (page, partial):
@@ -123,7 +123,7 @@ def test_dates_at_the_edges_in_a_site_time_zone_far_from_utc(
     """A date-only value is midnight in the site's time zone, which can be the day before
     in UTC; chart buckets are labelled in local time."""
     settings.TIME_ZONE = time_zone
-    record()
+    AppErrorFactory()
     for query in edge_queries(value):
         for response in dashboard_answers(staff_client, query):
             assert response.status_code in (200, 302, 400), (query, response.status_code)

@@ -15,7 +15,7 @@ from errors.export import iter_app_error_rows
 from errors.models import AppError
 from errors.selectors import filter_app_errors, list_app_errors
 from errors.services import resolve_app_error
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -57,9 +57,11 @@ def test_json_lines_of_a_filtered_view_are_the_api_rows_in_the_list_order(
     settings.TIME_ZONE = time_zone
     job = uuid.uuid4()
     for hours in range(1, 8):
-        record(f"xero timeout {hours}", app="xero", age_hours=hours, job_id=job)
-    record("sage timeout", app="sage")
-    resolve_app_error(error=record("xero resolved", app="xero", age_hours=9), by=staff)
+        AppErrorFactory(message=f"xero timeout {hours}", app="xero", age_hours=hours, job_id=job)
+    AppErrorFactory(message="sage timeout", app="sage")
+    resolve_app_error(
+        error=AppErrorFactory(message="xero resolved", app="xero", age_hours=9), by=staff
+    )
     params = {"app": "xero", "ordering": "-severity,timestamp"}
 
     exported = json_lines(download(staff_client, JSONL_URL, params))
@@ -73,9 +75,9 @@ def test_json_lines_of_a_filtered_view_are_the_api_rows_in_the_list_order(
 
 def test_csv_of_a_filtered_view_counts_what_the_api_counts(staff_client, api):
     for hours in range(1, 6):
-        record(f"unresolved {hours}", severity="error", age_hours=hours)
-    record("only a warning", severity="warning")
-    record("another app", app="sage", severity="critical")
+        AppErrorFactory(message=f"unresolved {hours}", severity="error", age_hours=hours)
+    AppErrorFactory(message="only a warning", severity="warning")
+    AppErrorFactory(message="another app", app="sage", severity="critical")
     params = {"severity__gte": "error", "app": "xero", "resolved": "false"}
 
     rows = csv_rows(download(staff_client, CSV_URL, params))
@@ -85,7 +87,7 @@ def test_csv_of_a_filtered_view_counts_what_the_api_counts(staff_client, api):
 
 
 def test_csv_has_the_api_columns_and_readable_values(staff_client, staff):
-    error = record("Xero said no", severity="critical")
+    error = AppErrorFactory(message="Xero said no", severity="critical")
     resolve_app_error(error=error, by=staff)
 
     (row,) = csv_rows(download(staff_client, CSV_URL))
@@ -99,7 +101,7 @@ def test_csv_has_the_api_columns_and_readable_values(staff_client, staff):
 
 
 def test_csv_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(staff_client):
-    record("Fehler beim Übertragen: Ω ✓ 日本語")
+    AppErrorFactory(message="Fehler beim Übertragen: Ω ✓ 日本語")
     content = download(staff_client, CSV_URL)
     assert content.startswith(b"\xef\xbb\xbfid,timestamp,")
     assert csv_rows(content)[0]["message"] == "Fehler beim Übertragen: Ω ✓ 日本語"
@@ -107,7 +109,7 @@ def test_csv_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(staff_clien
 
 def test_csv_neutralizes_formulas_and_json_lines_keep_them(staff_client):
     for hours, message in enumerate(FORMULAS, start=1):
-        record(message, app="=cmd|' /C calc'!A0", age_hours=hours)
+        AppErrorFactory(message=message, app="=cmd|' /C calc'!A0", age_hours=hours)
 
     rows = csv_rows(download(staff_client, CSV_URL))
     lines = json_lines(download(staff_client, JSONL_URL))
@@ -125,7 +127,7 @@ def test_json_lines_round_trip_hostile_strings(staff_client):
         "a\x00b" if stores_nul_bytes() else "a\u2400b",
     ]
     for hours, message in enumerate(hostile, start=1):
-        record(message, age_hours=hours)
+        AppErrorFactory(message=message, age_hours=hours)
 
     lines = json_lines(download(staff_client, JSONL_URL))
     rows = csv_rows(download(staff_client, CSV_URL))
@@ -136,7 +138,9 @@ def test_json_lines_round_trip_hostile_strings(staff_client):
 
 def test_export_follows_the_list_order_across_chunks_with_ties_and_empty_apps(staff):
     for index in range(12):
-        record(f"e{index}", app=["xero", "", "sage"][index % 3] or None, age_hours=index % 4)
+        AppErrorFactory(
+            message=f"e{index}", app=["xero", "", "sage"][index % 3] or None, age_hours=index % 4
+        )
     AppError.objects.filter(message__in=["e1", "e4"]).update(app=None)
     for ordering in ("", "app", "-app,timestamp", "resolved,-severity", "function"):
         filterset = filter_app_errors({"ordering": ordering} if ordering else {})
@@ -167,7 +171,7 @@ def test_bad_filter_is_a_400_naming_the_field_in_the_api(api, url):
 
 def test_api_export_is_the_dashboard_export(api, staff_client):
     for hours in range(1, 4):
-        record(f"timeout {hours}", age_hours=hours)
+        AppErrorFactory(message=f"timeout {hours}", age_hours=hours)
     params = {"search": "timeout"}
     assert json_lines(download(api, API_JSONL, params)) == json_lines(
         download(staff_client, JSONL_URL, params)
@@ -182,7 +186,7 @@ def test_api_export_is_the_dashboard_export(api, staff_client):
     [(CSV_URL, "text/csv", ".csv"), (API_JSONL, "application/jsonl", ".jsonl")],
 )
 def test_download_is_an_attachment_named_for_what_and_when(staff_client, url, content_type, suffix):
-    record()
+    AppErrorFactory()
     response = staff_client.get(url)
     assert response["Content-Type"].startswith(content_type)
     disposition = response["Content-Disposition"]
@@ -192,7 +196,7 @@ def test_download_is_an_attachment_named_for_what_and_when(staff_client, url, co
 
 @pytest.mark.parametrize("url", [CSV_URL, JSONL_URL])
 def test_export_is_for_staff_only_on_the_dashboard(client, django_user_model, url):
-    record()
+    AppErrorFactory()
     assert client.get(url).status_code == 302  # to the login page
     member = django_user_model.objects.create_user(username="bob", password="bob-password")
     client.force_login(member)
@@ -201,7 +205,7 @@ def test_export_is_for_staff_only_on_the_dashboard(client, django_user_model, ur
 
 @pytest.mark.parametrize("url", [API_CSV, API_JSONL])
 def test_export_is_for_staff_only_in_the_api(django_user_model, url):
-    record()
+    AppErrorFactory()
     client = APIClient()
     assert client.get(url).status_code in {401, 403}
     client.force_authenticate(django_user_model.objects.create_user(username="bob"))
@@ -210,8 +214,8 @@ def test_export_is_for_staff_only_in_the_api(django_user_model, url):
 
 def test_list_page_links_to_exports_of_its_filter_and_order(staff_client):
     for hours in range(1, 4):
-        record(f"timeout {hours}", age_hours=hours)
-    record("other app", app="sage")
+        AppErrorFactory(message=f"timeout {hours}", age_hours=hours)
+    AppErrorFactory(message="other app", app="sage")
     page = staff_client.get("/", {"app": "xero", "ordering": "-severity", "page": "1"})
     html = page.content.decode()
     query = "?app=xero&amp;ordering=-severity"

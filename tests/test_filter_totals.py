@@ -8,17 +8,17 @@ from errors.filters import AppErrorFilterSet
 from errors.hourly_counts import count_from_daily_totals
 from errors.models import AppErrorHourlyCount
 from errors.selectors import filter_app_errors
-from tests.dashboard_records import record
+from tests.factories import AppErrorFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
 def errors(staff_client):
-    record("a", app="xero", severity="critical", age_hours=1)
-    record("b", app="billing", severity="warning", age_hours=30)
-    record("c", app="xero-payroll", function="pay_run", age_hours=2)
-    done = record("d", app="xero", severity="info", age_hours=3)
+    AppErrorFactory(message="a", app="xero", severity="critical", age_hours=1)
+    AppErrorFactory(message="b", app="billing", severity="warning", age_hours=30)
+    AppErrorFactory(message="c", app="xero-payroll", function="pay_run", age_hours=2)
+    done = AppErrorFactory(message="d", app="xero", severity="info", age_hours=3)
     staff_client.post(reverse("error_resolve", args=[done.pk]))
 
 

@@ -159,10 +159,11 @@ def test_a_database_migrated_with_the_replaced_migrations_counts_the_squash_as_a
     replaced = set(squashed_migration().Migration.replaces)
     assert len(replaced) == 10  # 0001-0011; the empty 0008 was deleted before the squash
     recorder.record_unapplied("errors", SQUASHED)  # undone with the test's transaction
-    assert {key for key in recorder.applied_migrations() if key[0] == "errors"} == replaced
+    applied = {key for key in recorder.applied_migrations() if key[0] == "errors"}
+    assert replaced <= applied and ("errors", SQUASHED) not in applied
     executor = MigrationExecutor(connection)
     assert ("errors", SQUASHED) in executor.loader.applied_migrations
-    assert executor.migration_plan([("errors", SQUASHED)]) == []
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes("errors")) == []
 
 
 @pytest.mark.django_db(databases=["default", "errors"])
