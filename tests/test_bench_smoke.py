@@ -86,20 +86,28 @@ def test_benchmarks_file_keeps_sections_written_by_hand(tmp_path: Path):
 def test_concurrent_writes_section_states_the_target_from_its_figures(tmp_path: Path):
     from bench import concurrency_bench
 
-    def result(vendor: str, rates: tuple[float, ...], refused: int = 0) -> dict:
-        runs = [{"per_second": rate, "refused": refused} for rate in rates]
-        return {"vendor": vendor, "runs": runs, "cpus": 2}
+    def result(vendor: str, rates: dict[str, tuple[float, ...]], refused: int = 0) -> dict:
+        runs = [
+            {"processes": processes, "groups": groups, "per_second": rate, "refused": refused}
+            for groups in ("many", "one")
+            for processes, rate in zip((1, 4, 8), rates[groups], strict=True)
+        ]
+        return {"vendor": vendor, "runs": runs, "cpus": 2, "prefill": 1_000_000}
 
+    sqlite = result("sqlite", {"many": (1900, 1600, 1500), "one": (1800, 1500, 1400)})
     met = concurrency_bench.render_section(
-        [result("sqlite", (2500, 2100, 1900)), result("postgresql", (1500, 2000, 1800))]
+        [sqlite, result("postgresql", {"many": (1500, 2000, 1800), "one": (1400, 2100, 1900)})]
     )
-    assert "| 4 | 2,000/s ✓ | 2,100/s ✓ |" in met
-    assert "met on every database measured" in met and "none were" in met
+    assert "| 4 | many | 2,000/s ✓ | 1,600/s ✓ |" in met
+    assert "| 4 | one | 2,100/s ✓ | 1,500/s ✓ |" in met
+    assert "met everywhere measured" in met and "none were" in met
+    assert "already holding 1,000,000 rows" in met
     missed = concurrency_bench.render_section(
-        [result("sqlite", (2500, 2100, 1900)), result("postgresql", (1500, 1999, 1800), 3)]
+        [sqlite, result("postgresql", {"many": (1500, 1999, 1800), "one": (1, 2, 3)}, 3)]
     )
-    assert "| 4 | 1,999/s ✗, 3 refused | 2,100/s ✓ |" in missed
-    assert "not met on postgresql." in missed and "9 were" in missed
+    assert "| 4 | many | 1,999/s ✗, 3 refused | 1,600/s ✓ |" in missed
+    assert "not met on postgresql (many group(s)), postgresql (one group(s))." in missed
+    assert "18 were" in missed
     path = tmp_path / "BENCHMARKS.md"
     path.write_text("# B\n\n## Concurrent writes\n\nold\n\n## Where the write time goes\n\nkept\n")
     replace_section(path, concurrency_bench.SECTION, met)
