@@ -302,3 +302,17 @@ def test_context_cannot_overwrite_what_truncation_records(settings):
     error = stored(persist_app_error(failing("m" * 100), additional_context={"truncated": "no"}))
     assert error.data["truncated"]["message"] == 100
     assert error.data["context_truncated"] == "no"
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_context_key_named_like_a_kept_invalid_value_is_stored_beside_it():
+    error = persist_app_error(
+        ValueError("boom"),
+        user_id="not-a-uuid",
+        additional_context={"invalid_user_id": None, "invalid_severity": "mine"},
+    )
+
+    data = AppError.objects.get(pk=error.pk).data
+    assert data["invalid_user_id"] == "not-a-uuid"
+    assert data["context_invalid_user_id"] is None
+    assert data["context_invalid_severity"] == "mine"
