@@ -113,13 +113,12 @@ class AppError(models.Model):
             ),
             # Sorted by severity (the tie-breaker is the id).
             models.Index(fields=["severity", "id", "resolved"], name="apperror_severity_id"),
-            # A group's occurrences, newest first (the group page), and the ones a group
-            # resolve still has to close (small: resolved rows leave it).
+            # A group's occurrences, newest first (the group page); and its open (or closed)
+            # ones, which a group resolve (unresolve) walks in batches. Not a partial index
+            # on NOT resolved: SQLite uses one only for queries that repeat its WHERE text.
             models.Index(fields=["group", "timestamp", "id"], name="apperror_group_time"),
             models.Index(
-                fields=["group"],
-                condition=models.Q(resolved=False),
-                name="apperror_group_unresolved",
+                fields=["group", "resolved", "timestamp", "id"], name="apperror_group_resolved"
             ),
         ]
 
