@@ -338,3 +338,11 @@ def _groups_with_open_rows(ops: Statements, group_ids: list[int]) -> set[int]:
         .values_list("group_id", flat=True)
         .distinct()
     )
+
+
+def refresh_planner_statistics() -> None:
+    """Tell the query planner that errors have groups now: statistics gathered while every
+    group was empty make it pass over the group indexes."""
+    connection = connections[errors_alias()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {AppError._meta.db_table}")

@@ -113,29 +113,33 @@ def reopen_occurrences(
     *, group: ErrorGroup, closed_at: datetime.datetime | None, batch_size: int = RESOLVE_BATCH
 ) -> int:
     """Reopen the occurrences a group resolve closed at ``closed_at``, walking the group's
-    (timestamp, id) index once in batches rather than rescanning it for every batch."""
+    resolved occurrences once in (timestamp, id) order, in batches."""
     if closed_at is None:
         return 0
     alias = errors_alias()
     reopened, after = 0, None
     while True:
         with _write(alias):
-            rows = AppError.objects.using(alias).filter(group_id=group.pk)
+            rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved=True)
             if after is not None:
                 rows = rows.filter(timestamp__gte=after[0]).exclude(
                     timestamp=after[0], id__lte=after[1]
                 )
             page = list(
-                rows.order_by("timestamp", "id").values_list("timestamp", "id")[:batch_size]
+                rows.order_by("timestamp", "id").values_list(
+                    "timestamp", "id", "resolved_timestamp"
+                )[:batch_size]
             )
             if not page:
                 return reopened
-            after = page[-1]
-            reopened += (
-                AppError.objects.using(alias)
-                .filter(pk__in=[pk for _, pk in page], resolved=True, resolved_timestamp=closed_at)
-                .update(resolved=False, resolved_by_id=None, resolved_timestamp=None)
-            )
+            after = page[-1][:2]
+            closed = [pk for _, pk, at in page if at == closed_at]
+            if closed:
+                reopened += (
+                    AppError.objects.using(alias)
+                    .filter(pk__in=closed, resolved=True)
+                    .update(resolved=False, resolved_by_id=None, resolved_timestamp=None)
+                )
 
 
 def mute_error_group(

@@ -6,7 +6,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from errors.group_backfill import BATCH_SIZE, count_ungrouped_app_errors, group_app_errors
+from errors.group_backfill import (
+    BATCH_SIZE,
+    count_ungrouped_app_errors,
+    group_app_errors,
+    refresh_planner_statistics,
+)
 
 
 class Command(BaseCommand):
@@ -40,6 +45,8 @@ class Command(BaseCommand):
         progress = group_app_errors(batch_size=batch_size, limit=limit, on_batch=show)
         if not quiet and total:
             sys.stderr.write("\n")
+        if progress.grouped:
+            refresh_planner_statistics()
         self.stdout.write(
             f"Grouped {progress.grouped} error(s) into {progress.groups_created} new group(s)"
             f" in {time.monotonic() - started:.1f} s."
