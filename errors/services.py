@@ -35,7 +35,17 @@ from errors.write_queue import writer_turn
 logger = logging.getLogger("errors.persist")
 
 ERROR_ID_ATTRIBUTE = "__app_error_id__"
-RESERVED_DATA_KEYS = ("trace", "exception_type", "stack", "truncated")
+# Keys of data the error itself writes; a context key of the same name is kept as
+# "context_<key>" (an "invalid_severity": None from the context once lost the whole row).
+RESERVED_DATA_KEYS = (
+    "trace",
+    "exception_type",
+    "stack",
+    "truncated",
+    "invalid_severity",
+    "invalid_job_id",
+    "invalid_user_id",
+)
 SEVERITY_ALIASES = {"WARN": Severity.WARNING, "FATAL": Severity.CRITICAL}
 
 _state = threading.local()

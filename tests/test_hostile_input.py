@@ -302,3 +302,17 @@ def test_context_cannot_overwrite_what_truncation_records(settings):
     error = stored(persist_app_error(failing("m" * 100), additional_context={"truncated": "no"}))
     assert error.data["truncated"]["message"] == 100
     assert error.data["context_truncated"] == "no"
+
+
+def test_context_keys_named_like_the_invalid_value_notes_are_kept_beside_them():
+    error = stored(
+        persist_app_error(
+            failing(),
+            severity="loud",
+            additional_context={"invalid_severity": None, "invalid_job_id": 5},
+        )
+    )
+    assert error.data["invalid_severity"] == "loud"
+    assert error.data["context_invalid_severity"] is None
+    assert error.data["context_invalid_job_id"] == 5
+    assert "invalid_job_id" not in error.data
