@@ -8,10 +8,10 @@ The figures, median / p95 in milliseconds:
 - ``persist_app_error`` with a context holding one 20 MB string (text with digits, the
   scrubber's slowest input): the string is cut to ``MAX_CONTEXT_VALUE_LENGTH`` before it is
   scrubbed and serialized, so the call costs what a small one does;
-- the same 20 MB as 2,000 strings of 10 KB: text is read only up to four times what the
+- the same 20 MB as 2,000 strings of 10 KB: text is read only up to twice what the
   context can store;
-- ``persist_app_error`` with an ordinary context of about 3.5 KB (a request's headers, query string,
-  user, a DSN, an invoice);
+- ``persist_app_error`` with an ordinary context of about 3.5 KB (a request's headers,
+  query string, user, a DSN, an invoice);
 - ``scrub`` alone on that context: what secret filtering adds to every error;
 - ``scrub`` on the slowest of a few hostile context strings at the longest length the
   scrubber sees (``MAX_CONTEXT_VALUE_LENGTH`` plus its margin): dotted words before a

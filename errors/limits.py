@@ -25,7 +25,7 @@ MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
 SCRUB_MARGIN = 1024
 # How much context text is read at most, in multiples of MAX_CONTEXT_LENGTH; past it only
 # texts up to SHORT_TEXT characters are kept for the scrubber (see cut_for_scrubbing).
-READ_AHEAD, SHORT_TEXT = 4, 64
+READ_AHEAD, SHORT_TEXT = 2, 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +106,7 @@ def cut_for_scrubbing(value: Any, limits: Limits, cuts: list[int]) -> Any:
     never read the rest. The characters cut away are added to ``cuts``.
 
     Every text longer than its limit (keys included) is cut to the limit plus SCRUB_MARGIN.
-    Once the texts read add up to READ_AHEAD times the whole context's limit (far more than
+    Once the texts read add up to READ_AHEAD times the whole context's limit (more than
     can be stored), each further text longer than SHORT_TEXT is replaced by the truncation
     marker whole, never in part: half a secret would pass the scrubber."""
     budget = [READ_AHEAD * limits.context]
