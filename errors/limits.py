@@ -23,6 +23,9 @@ MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
 # How far past its limit a context text is kept for the scrubber: a secret straddling the
 # final cut is still seen whole, and filtered, before the text is cut to its limit.
 SCRUB_MARGIN = 1024
+# How much context text is read at most, in multiples of MAX_CONTEXT_LENGTH; past it only
+# texts up to SHORT_TEXT characters are kept for the scrubber (see cut_for_scrubbing).
+READ_AHEAD, SHORT_TEXT = 2, 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,23 +101,36 @@ def bound_json(value: Any, limits: Limits, cuts: list[int] | None = None) -> Any
 
 
 def cut_for_scrubbing(value: Any, limits: Limits, cuts: list[int]) -> Any:
-    """JSON-safe data with every text longer than its limit (keys included) cut to the limit
-    plus SCRUB_MARGIN, the characters cut away added to ``cuts``. Done before scrubbing and
-    serializing, so a 20 MB string costs what a 17 KB one does: the scrubber's patterns,
-    the JSON encoder and the sanitiser never read the rest."""
-    longest = limits.context_value + SCRUB_MARGIN
+    """JSON-safe data cut down before it is scrubbed and serialized, so a 20 MB context
+    costs what a small one does: the scrubber's patterns, the JSON encoder and the sanitiser
+    never read the rest. The characters cut away are added to ``cuts``.
+
+    Every text longer than its limit (keys included) is cut to the limit plus SCRUB_MARGIN.
+    Once the texts read add up to READ_AHEAD times the whole context's limit (more than
+    can be stored), each further text longer than SHORT_TEXT is replaced by the truncation
+    marker whole, never in part: half a secret would pass the scrubber."""
+    budget = [READ_AHEAD * limits.context]
+    return _cut(value, limits.context_value + SCRUB_MARGIN, budget, cuts)
+
+
+def _cut(value: Any, longest: int, budget: list[int], cuts: list[int]) -> Any:
     if isinstance(value, str):
-        if len(value) > longest:
-            cuts.append(len(value) - longest)
-            return value[:longest]
+        kept = min(len(value), longest)
+        if kept > SHORT_TEXT and kept > budget[0]:
+            cuts.append(len(value) - len(TRUNCATION_MARKER))
+            return TRUNCATION_MARKER
+        budget[0] -= kept
+        if kept < len(value):
+            cuts.append(len(value) - kept)
+            return value[:kept]
         return value
     if isinstance(value, dict):
         return {
-            cut_for_scrubbing(key, limits, cuts): cut_for_scrubbing(item, limits, cuts)
+            _cut(key, longest, budget, cuts): _cut(item, longest, budget, cuts)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [cut_for_scrubbing(item, limits, cuts) for item in value]
+        return [_cut(item, longest, budget, cuts) for item in value]
     return value
 
 

@@ -62,8 +62,8 @@ QUERY_STRING_KEYS = frozenset({"query_string", "querystring", "query"})
 URL_CREDENTIALS = re.compile(
     r"(\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s:/?#@]{0,256}:)[^\s/?#@]{1,256}@"
 )
-# name=value at the start of a text, after ?, &, ; or white space.
-PARAMETER = re.compile(r"(?:^|(?<=[?&;\s]))([\w.\-\[\]]+)=([^&\s#;\"']*)")
+# name=value (a value, not an empty one) at the start of a text, after ?, &, ; or space.
+PARAMETER = re.compile(r"(?:^|(?<=[?&;\s]))([\w.\-\[\]]+)=([^&\s#;\"']+)")
 BEARER = re.compile(r"(\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
 # 13 to 19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
 CARD_CANDIDATE = re.compile(r"(?<![0-9-])[0-9](?:[ -]?[0-9]){12,18}(?![0-9-])")
@@ -171,7 +171,7 @@ def scrub_text(text: str, pattern: re.Pattern[str] | None = None) -> str:
 
 def _filter_parameter(match: re.Match[str], pattern: re.Pattern[str]) -> str:
     name, value = match.group(1), match.group(2)
-    if value and value != FILTERED and is_secret_parameter(name, pattern):
+    if value != FILTERED and is_secret_parameter(name, pattern):
         return f"{name}={FILTERED}"
     return match.group()
 

@@ -39,10 +39,17 @@ from errors.write_queue import writer_turn
 logger = logging.getLogger("errors.persist")
 
 ERROR_ID_ATTRIBUTE = "__app_error_id__"
-# Keys persist_app_error writes into ``data`` itself; a context key of the same name is kept
-# as ``context_<key>`` so it can neither hide nor break them.
-INVALID_VALUE_KEYS = ("invalid_severity", "invalid_job_id", "invalid_user_id")
-RESERVED_DATA_KEYS = ("trace", "exception_type", "stack", "truncated", *INVALID_VALUE_KEYS)
+# Keys of data the error itself writes; a context key of the same name is kept as
+# "context_<key>" (an "invalid_severity": None from the context once lost the whole row).
+RESERVED_DATA_KEYS = (
+    "trace",
+    "exception_type",
+    "stack",
+    "truncated",
+    "invalid_severity",
+    "invalid_job_id",
+    "invalid_user_id",
+)
 SEVERITY_ALIASES = {"WARN": Severity.WARNING, "FATAL": Severity.CRITICAL}
 
 _state = threading.local()
@@ -234,7 +241,7 @@ def build_app_error(
     user_uuid, invalid_user_id = coerce_uuid(user_id)
     if invalid_user_id is not None:
         data["invalid_user_id"] = invalid_user_id
-    for key in INVALID_VALUE_KEYS:
+    for key in ("invalid_severity", "invalid_job_id", "invalid_user_id"):
         if key in data:
             data[key] = bound_text(data[key], limits.context_value, keep_nul=limits.keep_nul)[0]
     return AppError(

@@ -311,11 +311,10 @@ def remove_stored(
     with locked_spool(path) as fd:
         lines = read_lines(fd)
         moved = [line for line in lines if line in unreadable]
-        if moved:
-            set_aside(path, moved, unreadable)
-        kept = [
-            line for line in lines if line not in unreadable and spooled_id(line) not in stored_ids
-        ]
+        if moved and not set_aside(path, moved, unreadable):
+            moved = []  # kept in the spool for the next replay
+        gone = set(moved)
+        kept = [line for line in lines if line not in gone and spooled_id(line) not in stored_ids]
         if not kept:
             path.unlink()
         else:
@@ -329,16 +328,21 @@ def remove_stored(
     return len(kept), len(moved)
 
 
-def set_aside(path: Path, lines: list[bytes], reasons: dict[bytes, str]) -> None:
+def set_aside(path: Path, lines: list[bytes], reasons: dict[bytes, str]) -> bool:
     """Append unreadable lines, byte for byte, to ``<spool>.rejected`` and fsync it before
-    they leave the spool; log each with why it could not be read."""
+    they leave the spool; log each with why it could not be read. False (and logged) when
+    the rejected file cannot be written: the lines then stay in the spool."""
     target = rejected_path(path)
-    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, b"".join(line + b"\n" for line in lines))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, b"".join(line + b"\n" for line in lines))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as failure:
+        logger.error("Could not move unreadable spool lines to %s: %s", target, failure)
+        return False
     for line in lines:
         logger.warning(
             "Moved an unreadable line of the error spool %s to %s (%s): %r",
@@ -347,6 +351,7 @@ def set_aside(path: Path, lines: list[bytes], reasons: dict[bytes, str]) -> None
             reasons[line],
             line[:200],
         )
+    return True
 
 
 def spooled_id(line: bytes) -> str | None:

@@ -15,6 +15,7 @@ def test_capture_bench_measures_every_figure_and_draws_its_section(monkeypatch):
     result = capture_bench.measure()
     assert set(result["figures"]) == {
         "persist: 20 MB context",
+        "persist: 20 MB in 2,000 strings",
         "persist: ordinary context",
         "scrub: ordinary context",
         "scrub: slowest hostile string",

@@ -7,6 +7,8 @@ text. An offset can push a date Python can parse past those edges once it is rea
 in the site's time zone: ``0001-01-01T00:00:00+05:00`` is in year 0 in UTC.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -63,25 +65,22 @@ def dashboard_answers(client, query: dict[str, str]) -> list:
     """The list page, its htmx partial (table and charts), and the bulk resolve of
     everything the filter matches, asked first and then confirmed."""
     htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "dashboard-body"}
-    bulk_url = f"{BULK_RESOLVE}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+    bulk_url = f"{BULK_RESOLVE}?{urlencode(query)}"
     return [
         client.get(LIST, query),
         client.get(LIST, query, **htmx),
-        client.post(bulk_url.replace("+", "%2B"), {"scope": "all"}),
-        client.post(bulk_url.replace("+", "%2B"), {"scope": "all", "confirmed": "on"}),
+        client.post(bulk_url, {"scope": "all"}),
+        client.post(bulk_url, {"scope": "all", "confirmed": "on"}),
     ]
 
 
 def api_answers(client, query: dict[str, str]) -> list:
+    """The API's list, its trends, and its bulk resolve of everything the filter matches."""
     return [
         client.get(API_LIST, query),
         client.get(f"{API_LIST}trends/", query),
         client.post(
-            f"{API_LIST}bulk_resolve/?{'&'.join(f'{k}={v}' for k, v in query.items())}".replace(
-                "+", "%2B"
-            ),
-            {},
-            content_type="application/json",
+            f"{API_LIST}bulk_resolve/?{urlencode(query)}", {}, content_type="application/json"
         ),
     ]
 

@@ -304,15 +304,15 @@ def test_context_cannot_overwrite_what_truncation_records(settings):
     assert error.data["context_truncated"] == "no"
 
 
-@pytest.mark.django_db(databases="__all__")
-def test_a_context_key_named_like_a_kept_invalid_value_is_stored_beside_it():
-    error = persist_app_error(
-        ValueError("boom"),
-        user_id="not-a-uuid",
-        additional_context={"invalid_user_id": None, "invalid_severity": "mine"},
+def test_context_keys_named_like_the_invalid_value_notes_are_kept_beside_them():
+    error = stored(
+        persist_app_error(
+            failing(),
+            severity="loud",
+            additional_context={"invalid_severity": None, "invalid_job_id": 5},
+        )
     )
-
-    data = AppError.objects.get(pk=error.pk).data
-    assert data["invalid_user_id"] == "not-a-uuid"
-    assert data["context_invalid_user_id"] is None
-    assert data["context_invalid_severity"] == "mine"
+    assert error.data["invalid_severity"] == "loud"
+    assert error.data["context_invalid_severity"] is None
+    assert error.data["context_invalid_job_id"] == 5
+    assert "invalid_job_id" not in error.data

@@ -53,3 +53,23 @@ def test_a_secret_straddling_the_cut_is_filtered_before_it_is_cut():
     assert data["note"].startswith("x" * 100)
     assert data["note"].endswith(TRUNCATION_MARKER)
     assert FILTERED[:8] in data["note"]
+
+
+def test_20_mb_in_many_strings_is_read_only_as_far_as_can_be_stored():
+    """Past twice the context's limit of text, longer strings are replaced by the
+    marker whole (never in part: half a secret would pass the scrubber); short ones and
+    the entries that fit are kept."""
+    rows = [f"row {number} " + "x" * 10_000 for number in range(2_000)]
+    data = stored_data({"first": "y" * 10_000, "rows": rows, "after": "kept"})
+    assert data["first"] == "y" * 10_000
+    assert data["rows"].startswith(TRUNCATION_MARKER)  # too big to keep whole
+    assert data["after"] == "kept"
+    assert data["truncated"]["context"] >= 2_000 * 10_000
+
+
+def test_a_string_past_the_read_ahead_is_the_marker_not_a_part(settings):
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "MAX_CONTEXT_LENGTH": 1_000}
+    secret = "postgres://app:" + "p" * 200 + "@db/app"
+    data = stored_data({"a": "a" * 1_990, "note": secret})
+    assert data["note"] == TRUNCATION_MARKER
+    assert "ppp" not in str(data)

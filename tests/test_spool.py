@@ -168,6 +168,23 @@ def test_an_unreadable_line_is_moved_aside_with_its_reason_and_the_rest_is_store
     assert str(rejected) in caplog.text
 
 
+def test_unreadable_lines_stay_in_the_spool_when_the_rejected_file_cannot_be_written(
+    isolated_error_spool, caplog
+):
+    isolated_error_spool.with_name("spool.jsonl.rejected").mkdir()  # not a file: cannot append
+    good = AppError(message="stored anyway", data={})
+    append_to_spool(good)
+    with open(isolated_error_spool, "ab") as spool:
+        spool.write(b"not json\n")
+
+    result = replay_spool()
+
+    assert (result.stored, result.unreadable, result.kept) == (1, 0, 1)
+    assert AppError.objects.get().pk == good.pk
+    assert isolated_error_spool.read_bytes() == b"not json\n"
+    assert "Could not move unreadable spool lines" in caplog.text
+
+
 def test_unreadable_lines_are_moved_aside_even_while_the_database_is_away(
     unreachable_errors_database, isolated_error_spool
 ):
