@@ -118,26 +118,45 @@ def write_occurrence(
         error.group_id = group_id
         hour = error.timestamp.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
         limit = app_errors_setting("GROUP_ROWS_PER_HOUR")
-        stored = limit is None or ops.stored_in_hour(cursor, group_id, hour) < limit
+        full = (connection.alias, group_id, hour, limit)
+        stored = limit is None or full not in _full_hours
         if stored:
             write_row()
         if error.release:
             ops.remember_release(cursor, error.release, error.timestamp)
-        stored_now = ops.count_hour(cursor, group_id, hour, stored=stored)
+        stored_now, change = ops.count_and_bump(cursor, group_id, hour, error, stored=stored)
+        if limit is not None and stored_now >= limit:
+            remember_full_hour(full)
         if stored and limit is not None and stored_now > limit:
-            # Another writer took the hour's last place between our check and our count.
+            # Other writers filled the hour since this process last looked: shed after all.
             ops.unstore(cursor, error, group_id, hour)
             stored = False
-        for kind, subject in ((SubjectKind.JOB, error.job_id), (SubjectKind.USER, error.user_id)):
-            if subject is not None:
-                ops.count_subject(cursor, group_id, kind, subject, error.timestamp)
-        change = ops.bump_group(cursor, group_id, error, stored=stored)
         change.is_new, change.stored = is_new, stored
         if stored and change.stays_resolved:
             ops.close_row(cursor, error, change)
         ops.record_turning_points(cursor, change, error.timestamp)
         record_due_alerts(cursor=cursor, connection=connection, change=change, error=error)
     return change
+
+
+# What this process has learnt, so that a write asks the database less: the id of a group
+# it has seen committed (groups are never deleted), and the group hours the storm limit has
+# filled. Both are bounded; forget_learnt() empties them when a write fails.
+_group_ids: dict[tuple[str, str], int] = {}
+_full_hours: set[tuple] = set()
+LEARNT_LIMIT = 50_000
+
+
+def remember_full_hour(key: tuple) -> None:
+    if len(_full_hours) >= LEARNT_LIMIT:
+        _full_hours.clear()
+    _full_hours.add(key)
+
+
+def forget_learnt() -> None:
+    """After a failed write: what was learnt may have come from a rolled-back transaction."""
+    _group_ids.clear()
+    _full_hours.clear()
 
 
 class Statements:
@@ -159,12 +178,21 @@ class Statements:
         )
 
     def ensure_group(self, cursor, error: AppError, key: GroupKey) -> tuple[int, bool]:
-        """The group's id, creating the group (with a count of 0: bump_group counts) when the
+        """The group's id, creating the group (with a count of 0: count_and_bump counts) when the
         fingerprint is new; True when this call created it."""
         fingerprint = key.fingerprint
+        known = _group_ids.get((self.connection.alias, fingerprint.hash))
+        if known is not None:
+            return known, False
         cursor.execute(f"SELECT id FROM {GROUP} WHERE fingerprint = %s", [fingerprint.hash])
         row = cursor.fetchone()
         if row is not None:
+            # Learnt only in a transaction of our own: inside the caller's, the row may be
+            # one it created and will roll back.
+            if len(self.connection.atomic_blocks) == 1:
+                if len(_group_ids) >= LEARNT_LIMIT:
+                    _group_ids.clear()
+                _group_ids[(self.connection.alias, fingerprint.hash)] = row[0]
             return row[0], False
         seen = self.moment(error.timestamp)
         cursor.execute(
@@ -198,23 +226,127 @@ class Statements:
         cursor.execute(f"SELECT id FROM {GROUP} WHERE fingerprint = %s", [fingerprint.hash])
         return cursor.fetchone()[0], False
 
-    def stored_in_hour(self, cursor, group_id: int, hour: datetime.datetime) -> int:
-        cursor.execute(
-            f"SELECT stored FROM {HOURLY} WHERE group_id = %s AND hour = %s",
-            [group_id, self.moment(hour)],
-        )
-        row = cursor.fetchone()
-        return row[0] if row else 0
+    def count_and_bump(
+        self, cursor, group_id: int, hour: datetime.datetime, error: AppError, *, stored: bool
+    ) -> tuple[int, "Bump"]:
+        """Count the occurrence in its hour, for its job and user, and on its group, whose
+        row is locked and read as it was; returns the rows stored in the hour so far and
+        what the occurrence does to the group. On PostgreSQL the statements travel in one
+        round trip: these are the rows every writer of the failure queues on."""
+        statements = [self.hour_upsert(group_id, hour, stored=stored)]
+        for kind, subject in ((SubjectKind.JOB, error.job_id), (SubjectKind.USER, error.user_id)):
+            if subject is not None:
+                statements.append(self.subject_upsert(group_id, kind, subject, error.timestamp))
+        statements.append(self.group_update(group_id, error, stored=stored))
+        if self.is_postgresql:
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
+            )
+            stored_now = cursor.fetchone()[0]
+            while cursor.nextset():
+                last = cursor.fetchone() if cursor.description else None
+            old = last
+        else:
+            stored_now = None
+            for sql, params in statements[:-1]:
+                cursor.execute(sql, params)
+                if stored_now is None:
+                    stored_now = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT resolved, resolved_in_next_release, resolved_timestamp, is_muted,"
+                f" muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s",
+                [group_id],
+            )
+            old = cursor.fetchone()
+            cursor.execute(*statements[-1])
+        return stored_now, self.decide(cursor, group_id, error, old)
 
-    def count_hour(self, cursor, group_id: int, hour: datetime.datetime, *, stored: bool) -> int:
-        """Count the occurrence in its hour; returns the rows stored in that hour so far."""
-        cursor.execute(
+    def hour_upsert(self, group_id: int, hour: datetime.datetime, *, stored: bool) -> tuple:
+        """The hour's count, returning the rows stored in that hour so far."""
+        return (
             f"INSERT INTO {HOURLY} (group_id, hour, count, stored) VALUES (%s, %s, 1, %s)"
             f" ON CONFLICT (group_id, hour) DO UPDATE SET count = {HOURLY}.count + 1,"
             f" stored = {HOURLY}.stored + excluded.stored RETURNING stored",
             [group_id, self.moment(hour), int(stored)],
         )
-        return cursor.fetchone()[0]
+
+    def subject_upsert(self, group_id: int, kind: str, subject, seen) -> tuple:
+        return (
+            f"INSERT INTO {SUBJECT} (group_id, kind, subject_id, count, last_seen)"
+            " VALUES (%s, %s, %s, 1, %s) ON CONFLICT (kind, subject_id, group_id) DO UPDATE"
+            f" SET count = {SUBJECT}.count + 1,"
+            f" last_seen = {self.greatest}({SUBJECT}.last_seen, excluded.last_seen)",
+            [group_id, str(kind), self.uuid(subject), self.moment(seen)],
+        )
+
+    def group_update(self, group_id: int, error: AppError, *, stored: bool) -> tuple:
+        """The figures every occurrence moves. On PostgreSQL the row is locked and read as
+        it was before in the same statement, so two writers never see the same old state."""
+        assignments = [
+            "count = g.count + 1",
+            f"shed_count = g.shed_count + {0 if stored else 1}",
+            f"last_seen = {self.greatest}(g.last_seen, %s)",
+            f"first_seen = {self.least}(g.first_seen, %s)",
+            f"severity = {self.greatest}(g.severity, %s)",
+        ]
+        params: list[Any] = [self.moment(error.timestamp)] * 2 + [error.severity]
+        if error.release:
+            assignments += [
+                "last_release = %s",
+                "first_release = CASE WHEN g.first_release = '' THEN %s ELSE g.first_release END",
+            ]
+            params += [error.release, error.release]
+        if not self.is_postgresql:
+            sets = ", ".join(assignments).replace("g.", "")
+            return f"UPDATE {GROUP} SET {sets} WHERE id = %s", [*params, group_id]
+        return (
+            f"WITH old AS (SELECT id, resolved, resolved_in_next_release, resolved_timestamp,"
+            f" is_muted, muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s"
+            f" FOR NO KEY UPDATE) UPDATE {GROUP} AS g SET {', '.join(assignments)} FROM old"
+            " WHERE g.id = old.id RETURNING old.resolved, old.resolved_in_next_release,"
+            " old.resolved_timestamp, old.is_muted, old.muted_until, old.mute_remaining,"
+            " old.count",
+            [group_id, *params],
+        )
+
+    def decide(self, cursor, group_id: int, error: AppError, old: tuple) -> "Bump":
+        """What the occurrence does to its group, from the group as it was before it: reopen
+        it (a regression), keep it resolved (resolved in the next release), end its snooze
+        or count it down. Applied under the lock the count took."""
+        resolved, next_release, resolved_at, muted, muted_until, remaining, count = old
+        bump = Bump(group_id=group_id, count=count + 1)
+        resolved_at = self.read_moment(resolved_at)
+        muted_until = self.read_moment(muted_until)
+        assignments: list[str] = []
+        params: list[Any] = []
+        if resolved:
+            if next_release and not self.is_later_release(cursor, error.release, resolved_at):
+                bump.stays_resolved = True
+                bump.resolved_by_id, bump.resolved_timestamp = self.resolver(cursor, group_id)
+            else:
+                bump.is_regression = True
+                assignments += [
+                    "resolved = %s",
+                    "resolved_by_id = NULL",
+                    "resolved_timestamp = NULL",
+                    "resolved_in_next_release = %s",
+                    "resolved_release = ''",
+                    "regressed_at = %s",
+                ]
+                params += [False, False, self.moment(error.timestamp)]
+        if muted:
+            if (muted_until is not None and muted_until <= error.timestamp) or remaining == 1:
+                bump.snooze_ended = True
+                assignments += ["is_muted = %s", "muted_until = NULL", "mute_remaining = NULL"]
+                params.append(False)
+            elif remaining is not None:
+                assignments.append("mute_remaining = mute_remaining - 1")
+        if assignments:
+            cursor.execute(
+                f"UPDATE {GROUP} SET {', '.join(assignments)} WHERE id = %s", [*params, group_id]
+            )
+        return bump
 
     def unstore(self, cursor, error: AppError, group_id: int, hour: datetime.datetime) -> None:
         cursor.execute(
@@ -225,6 +357,7 @@ class Statements:
             f"UPDATE {HOURLY} SET stored = stored - 1 WHERE group_id = %s AND hour = %s",
             [group_id, self.moment(hour)],
         )
+        cursor.execute(f"UPDATE {GROUP} SET shed_count = shed_count + 1 WHERE id = %s", [group_id])
 
     def remember_release(self, cursor, release: str, seen: datetime.datetime) -> None:
         """Note when a release was first seen (once per process and database)."""
@@ -252,73 +385,6 @@ class Statements:
         if not isinstance(value, datetime.datetime):
             value = datetime.datetime.fromisoformat(str(value))
         return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
-
-    def count_subject(self, cursor, group_id: int, kind: str, subject, seen) -> None:
-        cursor.execute(
-            f"INSERT INTO {SUBJECT} (group_id, kind, subject_id, count, last_seen)"
-            " VALUES (%s, %s, %s, 1, %s) ON CONFLICT (kind, subject_id, group_id) DO UPDATE"
-            f" SET count = {SUBJECT}.count + 1,"
-            f" last_seen = {self.greatest}({SUBJECT}.last_seen, excluded.last_seen)",
-            [group_id, str(kind), self.uuid(subject), self.moment(seen)],
-        )
-
-    def bump_group(self, cursor, group_id: int, error: AppError, *, stored: bool) -> "Bump":
-        """Count the occurrence on its group, under the group row's lock, and decide what it
-        does to the group: reopen it (a regression), end its snooze, or neither."""
-        lock = " FOR NO KEY UPDATE" if self.is_postgresql else ""
-        cursor.execute(
-            "SELECT resolved, resolved_in_next_release, resolved_timestamp, is_muted,"
-            f" muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s{lock}",
-            [group_id],
-        )
-        resolved, next_release, resolved_at, muted, muted_until, remaining, count = (
-            cursor.fetchone()
-        )
-        bump = Bump(group_id=group_id, count=count + 1)
-        resolved_at = self.read_moment(resolved_at)
-        muted_until = self.read_moment(muted_until)
-        if resolved:
-            if next_release and not self.is_later_release(cursor, error.release, resolved_at):
-                bump.stays_resolved = True
-            else:
-                bump.is_regression = True
-        assignments = [
-            "count = count + 1",
-            f"shed_count = shed_count + {0 if stored else 1}",
-            f"last_seen = {self.greatest}(last_seen, %s)",
-            f"first_seen = {self.least}(first_seen, %s)",
-            f"severity = {self.greatest}(severity, %s)",
-        ]
-        params: list[Any] = [self.moment(error.timestamp)] * 2 + [error.severity]
-        if error.release:
-            assignments += [
-                "last_release = %s",
-                "first_release = CASE WHEN first_release = '' THEN %s ELSE first_release END",
-            ]
-            params += [error.release, error.release]
-        if bump.is_regression:
-            assignments += [
-                "resolved = %s",
-                "resolved_by_id = NULL",
-                "resolved_timestamp = NULL",
-                "resolved_in_next_release = %s",
-                "resolved_release = ''",
-                "regressed_at = %s",
-            ]
-            params += [False, False, self.moment(error.timestamp)]
-        if muted:
-            if (muted_until is not None and muted_until <= error.timestamp) or remaining == 1:
-                bump.snooze_ended = True
-                assignments += ["is_muted = %s", "muted_until = NULL", "mute_remaining = NULL"]
-                params.append(False)
-            elif remaining is not None:
-                assignments.append("mute_remaining = mute_remaining - 1")
-        if bump.stays_resolved:
-            bump.resolved_by_id, bump.resolved_timestamp = self.resolver(cursor, group_id)
-        cursor.execute(
-            f"UPDATE {GROUP} SET {', '.join(assignments)} WHERE id = %s", [*params, group_id]
-        )
-        return bump
 
     def is_later_release(self, cursor, release: str | None, resolved_at) -> bool:
         """Whether ``release`` was first seen after the resolve; an occurrence without a

@@ -26,7 +26,7 @@ from errors.context import (
     to_json_safe,
 )
 from errors.group_services import settle_groups_of
-from errors.group_writes import group_key_for, write_occurrence
+from errors.group_writes import forget_learnt, group_key_for, write_occurrence
 from errors.inserts import prepare_insert
 from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
 from errors.models import AppError, Severity
@@ -271,6 +271,7 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
         with writer_turn(connection), transaction.atomic(using=alias):
             error.group_change = write_occurrence(error, key, write_row=write, using=alias)
     except Exception as failure:
+        forget_learnt()  # a rolled-back write may have taught this process wrong ids
         reason = f"{type(failure).__name__}: {safe_str(failure)}"
         try:
             path = append_to_spool(error, reason=reason)

@@ -299,3 +299,19 @@ def test_jobs_and_users_are_counted_per_group():
 
     subject = ErrorGroupSubject.objects.get()
     assert (subject.kind, str(subject.subject_id), subject.count) == ("job", job, 3)
+
+
+def test_groups_made_in_a_rolled_back_transaction_are_not_remembered():
+    from django.db import transaction
+
+    from errors.routers import errors_alias
+
+    with pytest.raises(RuntimeError), transaction.atomic(using=errors_alias()):
+        push_invoice(1)
+        push_invoice(2)
+        raise RuntimeError("the caller rolls back")
+    assert not ErrorGroup.objects.exists()
+
+    later = push_invoice(3)
+
+    assert AppError.objects.get(pk=later.pk).group_id == ErrorGroup.objects.get().pk
