@@ -15,6 +15,9 @@ ADMIN_RATIO = 0.5  # ours / admin: at least 2x faster
 CHART_MEDIAN_MS = 200
 PERSIST_RATIO = 1.5
 MEMORY_GROWTH_MB = 64
+GROUP_MEDIAN_MS, GROUP_P95_MS = 100, 200
+SEARCH_MEDIAN_MS = 150
+GROUP_PAGE_MEDIAN_MS = 150
 
 
 def summarize(seconds: list[float]) -> dict:
@@ -83,6 +86,7 @@ def render_markdown(all_results: dict[str, dict]) -> str:
     lines += ["", "Times are milliseconds, median / p95. ✅ met, ❌ not met.", ""]
     lines += _list_table(all_results, vendors)
     lines += _other_pages_table(all_results, vendors)
+    lines += _groups_table(all_results, vendors)
     lines += _writes_table(all_results, vendors)
     lines += _memory_table(all_results, vendors)
     lines += ["", END]
@@ -143,6 +147,46 @@ def _other_pages_table(all_results, vendors) -> list[str]:
             figure = run["chart"].get(name) or (run["detail"] if name == "detail page" else None)
             mark = f" {_mark(judge(run)['chart: 90 days'])}" if name == "chart: 90 days" else ""
             cells.append(f"{figure['median_ms']:.0f} / {figure['p95_ms']:.0f}{mark}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def group_target(name: str) -> tuple[float, float | None]:
+    """(median, p95) a group-view figure is judged on."""
+    if name.startswith("group page"):
+        return GROUP_PAGE_MEDIAN_MS, None
+    if "search" in name:
+        return SEARCH_MEDIAN_MS, None
+    return GROUP_MEDIAN_MS, GROUP_P95_MS
+
+
+def _groups_table(all_results, vendors) -> list[str]:
+    groups = [run.get("groups") or {} for run in all_results.values()]
+    names = list(groups[0]) if groups and groups[0] else []
+    if not names:
+        return []
+    lines = [
+        "### Group list, searches and the biggest group's page",
+        "",
+        f"Targets: group list median < {GROUP_MEDIAN_MS} ms and p95 < {GROUP_P95_MS} ms for the "
+        f"default view, each filter and each sort; a search for a common word (one in ten "
+        f"errors or more) median < {SEARCH_MEDIAN_MS} ms on the group list and on the error "
+        f"list; the biggest group's page median < {GROUP_PAGE_MEDIAN_MS} ms.",
+        "",
+    ]
+    lines += _header(["view"], vendors, ["median / p95"])
+    for name in names:
+        median_target, p95_target = group_target(name)
+        cells = [name]
+        for vendor, _ in vendors:
+            figure = (all_results[vendor].get("groups") or {}).get(name)
+            if figure is None:
+                cells.append("—")
+                continue
+            ok = figure["median_ms"] < median_target and (
+                p95_target is None or figure["p95_ms"] < p95_target
+            )
+            cells.append(f"{figure['median_ms']:.0f} / {figure['p95_ms']:.0f} {_mark(ok)}")
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 

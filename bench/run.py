@@ -64,9 +64,17 @@ def run_benchmarks(
 
     from bench.environment import ensure_bench_login, migrate_bench_database
     from bench.generate import generate_app_errors
-    from bench.scenarios import chart_scenarios, detail_scenario, list_scenarios, pick_samples
+    from bench.scenarios import (
+        biggest_group_scenario,
+        chart_scenarios,
+        detail_scenario,
+        group_scenarios,
+        list_scenarios,
+        pick_samples,
+    )
     from bench.server import Client, gunicorn
     from bench.writes import measure_writes
+    from errors.group_backfill import group_app_errors, refresh_planner_statistics
     from errors.models import AppError
     from errors.routers import errors_alias
 
@@ -74,8 +82,11 @@ def run_benchmarks(
     migrate_bench_database()
     say(f"making sure it holds {rows:,} errors")
     generate_app_errors(rows, seed=seed, top_up=True, progress=sys.stderr.isatty())
+    if group_app_errors().grouped:
+        refresh_planner_statistics()
     username, password = ensure_bench_login()
     samples = pick_samples()
+    group_page = biggest_group_scenario()
     total = AppError.objects.count()
     connections.close_all()
 
@@ -90,6 +101,7 @@ def run_benchmarks(
         "database_version": describe_database(),
         "list": {},
         "chart": {},
+        "groups": {},
     }
     with gunicorn(env, Path(env["APP_ERRORS_VAR_DIR"]) / "bench-gunicorn.log") as server:
         client = Client(server.port)
@@ -108,6 +120,9 @@ def run_benchmarks(
             results["chart"][chart.name] = time_request(client, chart, repeat)
         say("detail page")
         results["detail"] = time_request(client, detail_scenario(samples), repeat)
+        for page in [*group_scenarios(samples), group_page]:
+            say(page.name)
+            results["groups"][page.name] = time_request(client, page, repeat)
     results["memory"] = {
         "baseline_mb": round(baseline / 1024, 1),
         "peak_mb": round(peak / 1024, 1),

@@ -1,5 +1,7 @@
-"""What is measured over HTTP: each list view of the dashboard beside the same view of the
-Django admin changelist, the chart data, the detail page."""
+"""What is measured over HTTP: each view of the error list beside the same view of the
+Django admin changelist, the chart data, the detail page; the group list (the dashboard's
+front page) with each filter, sort and a search for a common word, and the biggest group's
+page."""
 
 import dataclasses
 import datetime
@@ -7,6 +9,8 @@ from collections import Counter
 from urllib.parse import urlencode
 
 ADMIN_CHANGELIST = "/admin/errors/apperror/"
+ERROR_LIST = "/errors/"
+GROUP_LIST = "/"
 # list_display = (timestamp, severity, ...): the admin sorts by column number.
 ADMIN_SEVERITY_COLUMN = 2
 ADMIN_PER_PAGE = 100
@@ -84,7 +88,7 @@ def list_scenarios(samples: Samples, rows: int) -> list[tuple[PageRequest, PageR
     ]
     return [
         (
-            PageRequest(name, _with_query("/", ours)),
+            PageRequest(name, _with_query(ERROR_LIST, ours)),
             PageRequest(f"admin: {name}", _with_query(ADMIN_CHANGELIST, theirs)),
         )
         for name, ours, theirs in pairs
@@ -96,9 +100,49 @@ def chart_scenarios() -> list[PageRequest]:
     and both charts' data), which htmx refreshes after every resolve."""
     headers = {"HX-Request": "true", "HX-Target": "summary"}
     return [
-        PageRequest("chart: default range", "/", headers),
-        PageRequest("chart: 90 days", "/?range=90d", headers),
+        PageRequest("chart: default range", ERROR_LIST, headers),
+        PageRequest("chart: 90 days", f"{ERROR_LIST}?range=90d", headers),
     ]
+
+
+def common_word() -> str:
+    """A word of the generated messages that one error in ten or more holds: what makes
+    a search expensive."""
+    return "invoice"
+
+
+def group_scenarios(samples: Samples) -> list[PageRequest]:
+    """The group list as staff use it: the default view, each filter, each sort, a search."""
+    views = [
+        ("default", {}),
+        ("all statuses", {"status": "all"}),
+        ("resolved", {"status": "resolved"}),
+        ("app", {"app": samples.app}),
+        ("severity=ERROR", {"severity": 40}),
+        ("job", {"job_id": samples.job_id, "status": "all"}),
+        ("user", {"user_id": samples.user_id, "status": "all"}),
+        ("last 7 days", {"range": "7d"}),
+        ("sorted by count", {"ordering": "-count"}),
+        ("sorted by first seen", {"ordering": "-first_seen"}),
+        ("sorted by severity", {"ordering": "-severity"}),
+        (f"search: {common_word()}", {"search": common_word()}),
+    ]
+    pages = [
+        PageRequest(f"groups: {name}", _with_query(GROUP_LIST, query)) for name, query in views
+    ]
+    pages.append(
+        PageRequest(
+            f"errors: search {common_word()}", _with_query(ERROR_LIST, {"search": common_word()})
+        )
+    )
+    return pages
+
+
+def biggest_group_scenario() -> PageRequest:
+    from errors.models import ErrorGroup
+
+    biggest = ErrorGroup.objects.order_by("-count", "-id").values_list("pk", flat=True).first()
+    return PageRequest("group page: the biggest group", f"/groups/{biggest}/")
 
 
 def detail_scenario(samples: Samples) -> PageRequest:
