@@ -142,14 +142,15 @@ def run_benchmarks(
 def time_request(client, request, repeat: int, *, warm_up: int = WARM_UP) -> dict:
     """Median and p95 of ``repeat`` runs after warm-up; anything but a 200 stops the run,
     since the timing of an error page says nothing."""
-    seconds = []
+    seconds, size = [], 0
     for run in range(warm_up + repeat):
-        status, _, elapsed = client.request("GET", request.path, headers=request.headers)
+        status, content, elapsed = client.request("GET", request.path, headers=request.headers)
         if status != 200:
             raise RuntimeError(f"{request.name}: GET {request.path} answered {status}")
+        size = len(content)
         if run >= warm_up:
             seconds.append(elapsed)
-    return {"path": request.path, **summarize(seconds)}
+    return {"path": request.path, "kb": round(size / 1024, 1), **summarize(seconds)}
 
 
 def describe_machine() -> dict:
