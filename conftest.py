@@ -23,3 +23,14 @@ def isolated_error_spool(settings, tmp_path, monkeypatch):
     settings.APP_ERRORS = {**settings.APP_ERRORS, "SPOOL_PATH": str(tmp_path / "spool.jsonl")}
     monkeypatch.setattr(errors.spool, "_schedule", errors.spool.ReplaySchedule())
     return tmp_path / "spool.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def fresh_group_knowledge():
+    """Each test starts as a new process would: knowing no group ids and no full hours
+    (a test's rolled-back groups must not be remembered by the next)."""
+    from errors.group_writes import forget_learnt
+
+    forget_learnt()
+    yield
+    forget_learnt()

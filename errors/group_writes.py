@@ -139,6 +139,11 @@ def write_occurrence(
     return change
 
 
+class GroupVanished(Exception):
+    """The group this process remembered is gone (deleted, or its database emptied): the
+    write is rolled back and tried again knowing nothing."""
+
+
 # What this process has learnt, so that a write asks the database less: the id of a group
 # it has seen committed (groups are never deleted), and the group hours the storm limit has
 # filled. Both are bounded; forget_learnt() empties them when a write fails.
@@ -260,6 +265,8 @@ class Statements:
             )
             old = cursor.fetchone()
             cursor.execute(*statements[-1])
+        if old is None:
+            raise GroupVanished(group_id)
         return stored_now, self.decide(cursor, group_id, error, old)
 
     def hour_upsert(self, group_id: int, hour: datetime.datetime, *, stored: bool) -> tuple:

@@ -26,7 +26,12 @@ from errors.context import (
     to_json_safe,
 )
 from errors.group_services import settle_groups_of
-from errors.group_writes import forget_learnt, group_key_for, write_occurrence
+from errors.group_writes import (
+    GroupVanished,
+    forget_learnt,
+    group_key_for,
+    write_occurrence,
+)
 from errors.inserts import prepare_insert
 from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
 from errors.models import AppError, Severity
@@ -268,8 +273,11 @@ def store_app_error(error: AppError, *, exception: BaseException | None = None) 
     try:
         key = getattr(error, "group_key", None) or group_key_for(error, exception)
         write = prepare_insert(error, using=alias)
-        with writer_turn(connection), transaction.atomic(using=alias):
-            error.group_change = write_occurrence(error, key, write_row=write, using=alias)
+        try:
+            write_in_group(error, key, write, alias)
+        except GroupVanished:
+            forget_learnt()
+            write_in_group(error, key, write, alias)
     except Exception as failure:
         forget_learnt()  # a rolled-back write may have taught this process wrong ids
         reason = f"{type(failure).__name__}: {safe_str(failure)}"
@@ -297,6 +305,12 @@ def stamp_release(error: AppError) -> None:
         value = app_errors_setting(name)
         text = safe_str(value).strip() if value is not None else ""
         setattr(error, name.lower(), text[:RELEASE_LENGTH] or None)
+
+
+def write_in_group(error: AppError, key, write, alias: str) -> None:
+    """The row and its group's figures, in one transaction on the errors alias."""
+    with writer_turn(connections[alias]), transaction.atomic(using=alias):
+        error.group_change = write_occurrence(error, key, write_row=write, using=alias)
 
 
 def replay_after_write(connection) -> None:

@@ -55,14 +55,3 @@ def count_queries():
         result.append(sum(len(context.captured_queries) for context in contexts))
 
     return counting
-
-
-@pytest.fixture(autouse=True)
-def fresh_group_knowledge():
-    """Each test starts as a new process would: knowing no group ids and no full hours
-    (a test's rolled-back groups must not be remembered by the next)."""
-    from errors.group_writes import forget_learnt
-
-    forget_learnt()
-    yield
-    forget_learnt()

@@ -315,3 +315,18 @@ def test_groups_made_in_a_rolled_back_transaction_are_not_remembered():
     later = push_invoice(3)
 
     assert AppError.objects.get(pk=later.pk).group_id == ErrorGroup.objects.get().pk
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_group_emptied_behind_the_process_back_is_made_again():
+    """Outside a test's transaction, as in production, the process remembers group ids."""
+    push_invoice(1)
+    push_invoice(2)  # the group's id is known now
+    AppError.objects.all().delete()
+    ErrorGroup.objects.all().delete()
+
+    again = push_invoice(3)
+
+    stored = AppError.objects.get(pk=again.pk)
+    assert stored.group_id == ErrorGroup.objects.get().pk
+    assert ErrorGroup.objects.get().count == 1
