@@ -23,10 +23,10 @@ from errors.selectors import (
     count_app_errors_over_time,
     count_filtered_app_errors,
     filter_app_errors,
-    has_active_filters,
     highlight_app_error_messages,
     list_app_errors,
 )
+from errors.services import may_resolve_matching
 
 # How a filter parameter reads in the list of active filters.
 FILTER_LABELS = {
@@ -101,7 +101,8 @@ class ErrorListing:
 
     @property
     def has_filters(self) -> bool:
-        return has_active_filters(self.filterset)
+        """Whether "resolve all matching" is offered: the rule the service applies."""
+        return may_resolve_matching(self.filterset)
 
     @property
     def list_url(self) -> str:
