@@ -28,32 +28,21 @@ from errors.selectors import (
 )
 from errors.services import may_resolve_matching
 
-# How a filter parameter reads in the list of active filters.
-FILTER_LABELS = {
-    "app__icontains": "app contains",
-    "file__icontains": "file contains",
-    "function__icontains": "function contains",
-    "severity__gte": "severity at least",
-    "severity__lte": "severity at most",
-    "job_id": "job",
-    "user_id": "user",
-    "timestamp__gte": "from",
-    "timestamp__lte": "to",
-    "range": "when",
-}
-
 
 @dataclass(frozen=True)
 class ActiveFilter:
+    """One filter in force, as the list of active filters shows it: read the way the filter
+    bar reads it (its label, and its select's label for the value)."""
+
     name: str
     value: str
     remove_query: str
-    # What the filter's select offers (value -> label), so a value reads as it does there.
-    choices: dict[str, str]
+    field_label: str
+    choices: dict[str, str]  # what the filter's select offers: value -> label
 
     @property
     def label(self) -> str:
-        return FILTER_LABELS.get(self.name, self.name)
+        return self.field_label[:1].lower() + self.field_label[1:]
 
     @property
     def display_value(self) -> str:
@@ -93,6 +82,7 @@ class ErrorListing:
                 name,
                 value,
                 query_with(self.params, **{name: None}),
+                str(self.filterset.form.fields[name].label or name),
                 choice_labels(self.filterset.form.fields[name]),
             )
             for name in self.filterset.filters
