@@ -17,7 +17,8 @@ from django_tables2 import RequestConfig
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
 from dashboard.forms import PageForm
-from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, CappedPaginator, query_with
+from dashboard.table_rows import CappedPaginator
+from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, query_with
 from errors import counting
 from errors.selectors import (
     count_app_errors_over_time,
