@@ -17,43 +17,33 @@ from django_tables2 import RequestConfig
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
 from dashboard.forms import PageForm
-from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, CappedPaginator, query_with
+from dashboard.table_rows import CappedPaginator
+from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, query_with
 from errors import counting
 from errors.selectors import (
     count_app_errors_over_time,
     count_filtered_app_errors,
     filter_app_errors,
-    has_active_filters,
     highlight_app_error_messages,
     list_app_errors,
 )
-
-# How a filter parameter reads in the list of active filters.
-FILTER_LABELS = {
-    "app__icontains": "app contains",
-    "file__icontains": "file contains",
-    "function__icontains": "function contains",
-    "severity__gte": "severity at least",
-    "severity__lte": "severity at most",
-    "job_id": "job",
-    "user_id": "user",
-    "timestamp__gte": "from",
-    "timestamp__lte": "to",
-    "range": "when",
-}
+from errors.services import may_resolve_matching
 
 
 @dataclass(frozen=True)
 class ActiveFilter:
+    """One filter in force, as the list of active filters shows it: read the way the filter
+    bar reads it (its label, and its select's label for the value)."""
+
     name: str
     value: str
     remove_query: str
-    # What the filter's select offers (value -> label), so a value reads as it does there.
-    choices: dict[str, str]
+    field_label: str
+    choices: dict[str, str]  # what the filter's select offers: value -> label
 
     @property
     def label(self) -> str:
-        return FILTER_LABELS.get(self.name, self.name)
+        return self.field_label[:1].lower() + self.field_label[1:]
 
     @property
     def display_value(self) -> str:
@@ -93,6 +83,7 @@ class ErrorListing:
                 name,
                 value,
                 query_with(self.params, **{name: None}),
+                str(self.filterset.form.fields[name].label or name),
                 choice_labels(self.filterset.form.fields[name]),
             )
             for name in self.filterset.filters
@@ -101,7 +92,8 @@ class ErrorListing:
 
     @property
     def has_filters(self) -> bool:
-        return has_active_filters(self.filterset)
+        """Whether "resolve all matching" is offered: the rule the service applies."""
+        return may_resolve_matching(self.filterset)
 
     @property
     def list_url(self) -> str:

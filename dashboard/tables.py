@@ -1,5 +1,5 @@
-"""The error table through django-tables2: its columns, how each cell reads, the header
-links, and the capped paginator it pages with.
+"""The dashboard's tables through django-tables2: their columns, how each cell reads, and
+the header links (how rows are made and paged: dashboard.table_rows).
 
 Markup lives in ``dashboard/_table.html`` (the table, and the ``row`` partial an inline
 resolve answers with); the cells are built here with ``format_html``, so escaping happens in
@@ -15,7 +15,6 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -23,47 +22,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tables2.columns import BoundColumn
-from django_tables2.rows import BoundRow, BoundRows
-from django_tables2.utils import AttributeDict
 
+from dashboard.table_rows import DirectBoundRows
 from errors.models import AppError, Severity
-from errors.selectors import MessageSpans, slice_app_errors
+from errors.selectors import MessageSpans
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 MESSAGE_PREVIEW = 300
 TABLE_TEMPLATE = "dashboard/_table.html"
-
-
-class CappedPaginator(Paginator):
-    """A Paginator over a table's rows with a count made elsewhere (``total``: the count and
-    whether it is exact), so the list's one count serves the summary and the pager alike.
-    Past a capped count the last page is not known: the pager says "of 200+"."""
-
-    def __init__(self, object_list: BoundRows, per_page: int, *, total: tuple[int, bool]):
-        super().__init__(object_list, per_page)
-        self.count, self.is_exact = total
-
-    def page(self, number) -> Page:
-        """The page's rows in two steps (slice_app_errors): the ids alone come from the
-        list's index, then 50 rows by id, instead of reading every skipped row whole on the
-        way to a deep page (page 500 on PostgreSQL: 90 ms against 10). A page past the end
-        shows the last one, as ``get_page`` does: a link made before a resolve may point
-        there."""
-        number = self.get_page_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        rows = self.object_list  # BoundRows over the table's queryset (TableQuerysetData)
-        records = slice_app_errors(rows.data.data, bottom, top)
-        return self._get_page(DirectBoundRows(records, table=rows.table), number, self)
-
-    def get_page_number(self, number) -> int:
-        try:
-            return self.validate_number(number)
-        except PageNotAnInteger:
-            return 1
-        except EmptyPage:
-            return self.num_pages
 
 
 def query_with(params: QueryDict, **changes: str | None) -> str:
@@ -227,43 +194,6 @@ class StatusCell:
             self.csrf_token,
             self.next_url,
         )
-
-
-class DirectBoundRow(BoundRow):
-    """A row whose cells come from the table's ``cell_renderers``: each column's render
-    method called directly with the record. django-tables2's generic dispatch (the accessor
-    resolved and the render method's signature inspected again for every cell) cost as much
-    as the page's markup."""
-
-    def items(self):
-        record = self.record
-        for column, render in self.table.cell_renderers:
-            yield column, render(record)
-
-    @property
-    def attrs(self) -> AttributeDict:
-        """The table's ``row_attrs``, each callable called with the record."""
-        record = self.record
-        return AttributeDict(
-            {
-                name: value(record) if callable(value) else value
-                for name, value in self.table.row_attrs.items()
-            }
-        )
-
-    def get_cell(self, name: str):
-        return dict(self.items())[self.table.columns[name]]
-
-
-class DirectBoundRows(BoundRows):
-    def __iter__(self):
-        for record in self.data:
-            yield DirectBoundRow(record, table=self.table)
-
-    def __getitem__(self, key):
-        if isinstance(key, slice):
-            return DirectBoundRows(self.data[key], table=self.table)
-        return DirectBoundRow(self.data[key], table=self.table)
 
 
 class DashboardTable(tables.Table):

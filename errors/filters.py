@@ -140,6 +140,9 @@ class AppSelect(forms.Select):
         return super().get_context(name, value, attrs)
 
 
+HIDDEN = forms.HiddenInput
+
+
 class HiddenCSVInput(BaseCSVWidget, forms.HiddenInput):
     """The sort order rides along the filter bar unseen, however many fields it names."""
 
@@ -155,33 +158,30 @@ TOTALS_COLUMNS = {field.name for field in AppErrorDailyCount._meta.concrete_fiel
 
 class AppErrorFilterSet(django_filters.FilterSet):
     # Widgets: the filter bar shows the fields with a visible widget; the rest ride along as
-    # hidden inputs when set (a filter link or the API's URL set them).
-    app = django_filters.CharFilter(
-        field_name="app", lookup_expr="exact", label="App", widget=AppSelect
-    )
+    # hidden inputs when set (a filter link or the API's URL set them). Labels name each
+    # filter on the bar, in the list of active filters and in the API's documentation.
+    app = django_filters.CharFilter(label="App", widget=AppSelect)
     app__icontains = django_filters.CharFilter(
-        field_name="app", lookup_expr="icontains", widget=forms.HiddenInput
+        field_name="app", lookup_expr="icontains", label="App contains", widget=HIDDEN
     )
-    file = django_filters.CharFilter(
-        field_name="file", lookup_expr="exact", widget=forms.HiddenInput
-    )
+    file = django_filters.CharFilter(label="File", widget=HIDDEN)
     file__icontains = django_filters.CharFilter(
-        field_name="file", lookup_expr="icontains", widget=forms.HiddenInput
+        field_name="file", lookup_expr="icontains", label="File contains", widget=HIDDEN
     )
-    function = django_filters.CharFilter(
-        field_name="function", lookup_expr="exact", widget=forms.HiddenInput
-    )
+    function = django_filters.CharFilter(label="Function", widget=HIDDEN)
     function__icontains = django_filters.CharFilter(
-        field_name="function", lookup_expr="icontains", widget=forms.HiddenInput
+        field_name="function", lookup_expr="icontains", label="Function contains", widget=HIDDEN
     )
-    severity = SeverityChoiceFilter(field_name="severity", lookup_expr="exact", label="Severity")
-    severity__gte = SeverityChoiceFilter(field_name="severity", lookup_expr="gte", label="At least")
+    severity = SeverityChoiceFilter(label="Severity")
+    severity__gte = SeverityChoiceFilter(
+        field_name="severity", lookup_expr="gte", label="Severity at least"
+    )
     severity__lte = SeverityChoiceFilter(
-        field_name="severity", lookup_expr="lte", widget=forms.HiddenInput
+        field_name="severity", lookup_expr="lte", label="Severity at most", widget=HIDDEN
     )
-    job_id = django_filters.UUIDFilter(field_name="job_id", widget=forms.HiddenInput)
-    user_id = django_filters.UUIDFilter(field_name="user_id", widget=forms.HiddenInput)
-    resolved = StrictBooleanFilter(field_name="resolved", label="Status")
+    job_id = django_filters.UUIDFilter(label="Job", widget=HIDDEN)
+    user_id = django_filters.UUIDFilter(label="User", widget=HIDDEN)
+    resolved = StrictBooleanFilter(label="Status")
     timestamp__gte = BoundedIsoDateTimeFilter(
         field_name="timestamp",
         lookup_expr="gte",
@@ -198,7 +198,7 @@ class AppErrorFilterSet(django_filters.FilterSet):
         field_name="timestamp",
         choices=QUICK_RANGE_CHOICES,
         method="filter_range",
-        label="Time range",
+        label="When",
         empty_label="Any time",
     )
     search = django_filters.CharFilter(

@@ -1,0 +1,86 @@
+"""How the dashboard's tables make and page their rows: django-tables2's rows with the cells
+computed directly, and the capped paginator that reads one page in two steps."""
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django_tables2.rows import BoundRow, BoundRows
+from django_tables2.utils import AttributeDict
+
+from errors.selectors import slice_app_errors
+
+
+class DirectBoundRow(BoundRow):
+    """A row whose cells come from the table's ``cell_renderers``: each column's render
+    method called directly with the record. django-tables2's generic dispatch (the accessor
+    resolved and the render method's signature inspected again for every cell) cost as much
+    as the page's markup."""
+
+    def items(self):
+        record = self.record
+        for column, render in self.table.cell_renderers:
+            yield column, render(record)
+
+    @property
+    def cells_html(self) -> SafeString:
+        """The row's ``<td>`` cells, each classed by its column: joined here rather than by
+        a template loop, which cost a page of 50 rows about 10 ms (500 cells)."""
+        return format_html_join(
+            "", '<td class="col-{}">{}</td>', ((column.name, cell) for column, cell in self.items())
+        )
+
+    @property
+    def attrs(self) -> AttributeDict:
+        """The table's ``row_attrs``, each callable called with the record."""
+        record = self.record
+        return AttributeDict(
+            {
+                name: value(record) if callable(value) else value
+                for name, value in self.table.row_attrs.items()
+            }
+        )
+
+    def get_cell(self, name: str):
+        return dict(self.items())[self.table.columns[name]]
+
+
+class DirectBoundRows(BoundRows):
+    def __iter__(self):
+        for record in self.data:
+            yield DirectBoundRow(record, table=self.table)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return DirectBoundRows(self.data[key], table=self.table)
+        return DirectBoundRow(self.data[key], table=self.table)
+
+
+class CappedPaginator(Paginator):
+    """A Paginator over a table's rows with a count made elsewhere (``total``: the count and
+    whether it is exact), so the list's one count serves the summary and the pager alike.
+    Past a capped count the last page is not known: the pager says "of 200+"."""
+
+    def __init__(self, object_list: BoundRows, per_page: int, *, total: tuple[int, bool]):
+        super().__init__(object_list, per_page)
+        self.count, self.is_exact = total
+
+    def page(self, number) -> Page:
+        """The page's rows in two steps (slice_app_errors): the ids alone come from the
+        list's index, then 50 rows by id, instead of reading every skipped row whole on the
+        way to a deep page (page 500 on PostgreSQL: 90 ms against 10). A page past the end
+        shows the last one, as ``get_page`` does: a link made before a resolve may point
+        there."""
+        number = self.get_page_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        rows = self.object_list  # BoundRows over the table's queryset (TableQuerysetData)
+        records = slice_app_errors(rows.data.data, bottom, top)
+        return self._get_page(DirectBoundRows(records, table=rows.table), number, self)
+
+    def get_page_number(self, number) -> int:
+        try:
+            return self.validate_number(number)
+        except PageNotAnInteger:
+            return 1
+        except EmptyPage:
+            return self.num_pages
