@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -126,16 +127,19 @@ def benchmark(rows: int) -> dict:
 
 
 def render_section(results: list[dict]) -> str:
-    lines = [
-        SECTION,
-        "",
+    intro = (
         f"`python -m bench.export_bench` (once per database): the dashboard's export links "
         "downloaded through gunicorn (one sync worker, DEBUG off) by a client that counts "
         f"and drops the bytes. Targets: at least {TARGET_ROWS_PER_SECOND:,} rows/s, and the "
         f"worker's peak resident memory (VmHWM) at most {MEMORY_GROWTH_MB} MB above what it "
         "was after logging in and a first, empty export. Rows per CPU second divides by "
         "the CPU time the worker itself used (from /proc): on this shared 2-core machine "
-        "the wall-clock rate also measures everyone else's load (the load column).",
+        "the wall-clock rate also measures everyone else's load (the load column)."
+    )
+    lines = [
+        SECTION,
+        "",
+        *textwrap.wrap(intro, width=96),
         "",
         "| database | export | rows | time | rows/s | worker CPU | rows per CPU second "
         "| size | worker peak | load |",
