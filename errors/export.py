@@ -16,7 +16,6 @@ exported row equal to the API's, on both databases.
 
 import dataclasses
 import datetime
-import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -37,6 +36,8 @@ from errors.selectors import list_app_errors
 
 CHUNK_SIZE = 2000
 SEVERITY_NAMES = {int(level): level.name for level in Severity}
+# "YYYY-MM-DD HH:MM:SS" then ".ffffff": where the seconds and the microseconds end.
+SECONDS_END, MICROSECONDS_END = 19, 26
 UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Universal"}
 
 
@@ -106,7 +107,8 @@ def iter_app_error_rows(
     filterset: AppErrorFilterSet, *, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[list[list]]:
     """Every error a valid filterset matches, as the API shows it (one list of values per
-    row, in export_columns() order), in the list's order, ``chunk_size`` rows at a time."""
+    row, in export_columns() order), in the list's order, ``chunk_size`` rows at a time.
+    The lists are the caller's to change."""
     columns = export_columns()
     queryset = list_app_errors(filterset).prefetch_related(None)
     ordering = _ordering(queryset)
@@ -118,24 +120,20 @@ def iter_app_error_rows(
     ]
     conversions += [(i, column.compute) for i, column in enumerate(columns) if column.compute]
     resolved_by = next(i for i, column in enumerate(columns) if column.name == "resolved_by")
+    # Times and UUIDs read as the database's text: the drivers' Python objects, parsed and
+    # formatted again, took a third of the export's time.
     annotations = {**ANNOTATIONS}
-    if vendor == "sqlite":
-        # Times as the UTC text SQLite stores: parsing and formatting them again in Python
-        # took a third of the export's time.
-        for column in columns:
-            if column.kind == "moment":
-                annotations[f"export_{column.source}"] = Cast(column.source, TextField())
+    for column in columns:
+        if column.kind in {"moment", "uuid"}:
+            annotations[f"export_{column.source}"] = Cast(column.source, TextField())
     sources = [
         f"export_{column.source}" if f"export_{column.source}" in annotations else column.source
         for column in columns
     ]
-    keys = [key.name for key in ordering]
-    # Each value read once, in this order (Django 5.2 keeps the order values_list names);
-    # the sort keys ride along to find where the next chunk starts.
-    selected = list(dict.fromkeys([*sources, *keys]))
-    reading = queryset.annotate(**annotations).values_list(*selected)
-    pick = operator.itemgetter(*(selected.index(source) for source in sources))
-    key_positions = [selected.index(key) for key in keys]
+    # Where the next chunk starts is read from the last row's values as the API shows them
+    # (the ORM parses them back in the filter): every sort key is an exported column.
+    key_positions = [_column_of(columns, key.name) for key in ordering]
+    reading = queryset.annotate(**annotations).values_list(*sources)
     names = StaffNames()
     after = Q()
     while True:
@@ -146,19 +144,25 @@ def iter_app_error_rows(
             return
         rows = []
         for raw in chunk:
-            values = list(pick(raw))
+            values = list(raw)
             for index, convert in conversions:
                 values[index] = convert(values[index])
             rows.append(values)
+        last = [rows[-1][position] for position in key_positions]
         names.learn(values[resolved_by] for values in rows)
         for values in rows:
             values[resolved_by] = names.known[values[resolved_by]]
         yield rows
         if len(chunk) < chunk_size:
             return
-        converted = _as_the_orm_reads(compiler, chunk[-1])
-        last = [converted[position] for position in key_positions]
         after = _after(ordering, last, nulls_sort_first=vendor != "postgresql")
+
+
+def _column_of(columns: list[ExportColumn], field: str) -> int:
+    for index, column in enumerate(columns):
+        if column.source == field and column.compute is None:
+            return index
+    raise ImproperlyConfigured(f"The export cannot continue after a row sorted by {field!r}.")
 
 
 class StaffNames:
@@ -186,29 +190,30 @@ class StaffNames:
 def _readers(vendor: str) -> dict[str, Callable[[Any], Any]]:
     """How each kind of database value becomes the API's value on this database. Times are
     shown as DRF's DateTimeField shows them: ISO 8601 in the current time zone, UTC as Z.
-    The database's times are UTC, so at UTC (the default) only the text changes."""
+    Both databases give their times' text in UTC (SQLite "YYYY-MM-DD HH:MM:SS[.ffffff]",
+    PostgreSQL the same with "+00"), so at UTC (the default) only the text changes."""
     tz = timezone.get_current_timezone()
     is_utc = tz is datetime.UTC or getattr(tz, "key", None) in UTC_NAMES
+    utc_suffix = "" if vendor == "sqlite" else "+00"
+    cut = len(utc_suffix)
 
-    def moment(value: datetime.datetime | None) -> str | None:
-        if value is None:
-            return None
-        if not is_utc:
-            value = value.astimezone(tz)
-        text = value.isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    def sqlite_moment(text: str | None) -> str | None:
-        """SQLite's text is "YYYY-MM-DD HH:MM:SS[.ffffff]", UTC without an offset."""
+    def moment(text: str | None) -> str | None:
         if text is None:
             return None
-        if is_utc:
-            return text.replace(" ", "T", 1) + "Z"
-        return moment(datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.UTC))
+        if is_utc and text.endswith(utc_suffix):
+            shown = text[: len(text) - cut]
+            if len(shown) > SECONDS_END:  # PostgreSQL drops the fraction's trailing zeros
+                shown = shown.ljust(MICROSECONDS_END, "0")
+            return shown.replace(" ", "T", 1) + "Z"
+        value = datetime.datetime.fromisoformat(text)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        shown = value.astimezone(tz).isoformat()
+        return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
 
     if vendor == "sqlite":
-        return {"uuid": _sqlite_uuid, "moment": sqlite_moment, "bool": bool}
-    return {"uuid": _as_text, "moment": moment, "bool": bool}
+        return {"uuid": _sqlite_uuid, "moment": moment, "bool": bool}
+    return {"moment": moment, "bool": bool}
 
 
 def _sqlite_uuid(text: str | None) -> str | None:
@@ -220,19 +225,7 @@ def _sqlite_uuid(text: str | None) -> str | None:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def _as_text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
 # --- keyset pagination ------------------------------------------------------------------
-
-
-def _as_the_orm_reads(compiler, raw: Sequence) -> list:
-    """A raw row converted as the ORM converts it (UUIDs, aware datetimes, booleans): the
-    sort key values the next chunk's filter compares with."""
-    converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
-    (row,) = compiler.apply_converters([list(raw)], converters)
-    return row
 
 
 @dataclasses.dataclass(frozen=True)

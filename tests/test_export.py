@@ -2,6 +2,7 @@
 error the filter matches, with the API's columns and values, in the list's order."""
 
 import csv
+import datetime
 import io
 import json
 import uuid
@@ -234,3 +235,27 @@ def test_exports_are_in_the_openapi_schema_with_the_list_filters(api):
         assert media_type in operation["responses"]["200"]["content"]
         names = {parameter["name"] for parameter in operation["parameters"]}
         assert {"app", "severity__gte", "resolved", "search", "ordering"} <= names
+
+
+def test_times_with_whole_seconds_and_round_fractions_are_shown_as_the_api_shows_them(
+    staff_client, api, staff
+):
+    moments = [
+        datetime.datetime(2026, 11, 3, 9, 15, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 3, 9, 15, 1, 120000, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 3, 9, 15, 2, 5, tzinfo=datetime.UTC),
+    ]
+    for moment in moments:
+        error = record(f"at {moment}")
+        AppError.objects.filter(pk=error.pk).update(
+            timestamp=moment, resolved=True, resolved_timestamp=moment, resolved_by=staff
+        )
+
+    exported = json_lines(download(staff_client, JSONL_URL))
+
+    assert exported == api.get("/api/app-errors/").json()["results"]
+    assert [row["timestamp"] for row in exported] == [
+        "2026-11-03T09:15:02.000005Z",
+        "2026-11-03T09:15:01.120000Z",
+        "2026-11-03T09:15:00Z",
+    ]
