@@ -8,10 +8,10 @@ downloads. A million rows go through in constant memory.
 
 The columns are the fields of errors.api.serializers.AppErrorSerializer, so the export
 cannot drift from the API; but rows are not serialized through DRF, nor even converted by
-the ORM: at a million rows both cost several times what the database does. Each column reads
-the database's own value (SQLite: UUIDs as 32 hex digits, times as UTC text; PostgreSQL:
-Python objects) and turns it into the API's text directly. tests/test_export.py holds every
-exported row equal to the API's, on both databases.
+the ORM: at a million rows both cost several times what the database does. Times and UUIDs
+are read as the database's own text (SQLite keeps UUIDs as 32 hex digits) and turned into the
+API's text directly. tests/test_export.py holds every exported row equal to the API's, on
+both databases.
 """
 
 import dataclasses
@@ -133,6 +133,7 @@ def iter_app_error_rows(
     # Where the next chunk starts is read from the last row's values as the API shows them
     # (the ORM parses them back in the filter): every sort key is an exported column.
     key_positions = [_column_of(columns, key.name) for key in ordering]
+    # Raw rows come in the order values_list names them (Django 5.2 keeps it, repeats too).
     reading = queryset.annotate(**annotations).values_list(*sources)
     names = StaffNames()
     after = Q()
