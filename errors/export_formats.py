@@ -34,7 +34,7 @@ def neutralize_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
+def write_csv(chunks: Iterable[list[list]]) -> Iterator[bytes]:
     """The header (after the byte order mark), then each chunk of rows as CSV bytes. An
     empty value (None) is an empty cell."""
     columns = export_columns()
@@ -47,9 +47,7 @@ def write_csv(chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
     writer.writerow([column.name for column in columns])
     yield _drain(buffer)
     for rows in chunks:
-        cells = []
-        for row in rows:
-            row = list(row)
+        for row in rows:  # each row is a list of its own: changed in place
             for index in texts:
                 text = row[index]
                 if text and text.startswith(FORMULA_STARTS):
@@ -58,12 +56,11 @@ def write_csv(chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
                 row[index] = "true" if row[index] else "false"
             if row[person] is not None:  # a person reads the name
                 row[person] = neutralize_formula(row[person]["name"])
-            cells.append(row)
-        writer.writerows(cells)
+        writer.writerows(rows)
         yield _drain(buffer)
 
 
-def write_json_lines(chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
+def write_json_lines(chunks: Iterable[list[list]]) -> Iterator[bytes]:
     """Each row as one JSON object (the API's list row) and a newline."""
     names = [column.name for column in export_columns()]
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -166,3 +166,48 @@ def test_generated_errors_are_realistic_and_searchable():
     assert 2048 <= len(sample.trace) <= 6000
     word = sample.message.split()[0]
     assert search_app_errors(AppError.objects.all(), word).filter(pk=sample.pk).exists()
+
+
+def test_export_section_reports_speed_and_memory_against_their_targets():
+    from bench import export_bench
+
+    figure = {
+        "rows": 1000,
+        "seconds": 0.01,
+        "worker_cpu_seconds": 0.02,
+        "rows_per_cpu_second": 50_000,
+        "megabytes": 0.4,
+        "peak_mb": 90.0,
+    }
+    results = [
+        {
+            "vendor": "sqlite",
+            "rows": 1000,
+            "baseline_mb": 80.0,
+            "growth_mb": 10.0,
+            "exports": [{**figure, "label": "CSV, every error", "rows_per_second": 100_000}],
+            "load_average": 1.5,
+            "date": "2026-12-02 09:00 UTC",
+        },
+        {
+            "vendor": "postgresql",
+            "rows": 1000,
+            "baseline_mb": 80.0,
+            "growth_mb": 70.0,
+            "exports": [{**figure, "label": "CSV, every error", "rows_per_second": 40_000}],
+            "load_average": 2.0,
+            "date": "2026-12-02 09:05 UTC",
+        },
+    ]
+    section = export_bench.render_section(results)
+    assert section.startswith(export_bench.SECTION)
+    assert (
+        "| sqlite | CSV, every error | 1,000 | 0.0 s | 100,000 ✅ | 0.0 s | 50,000 | 0 MB "
+        "| 90 MB | 1.5 |"
+    ) in section
+    assert "| postgresql | CSV, every error | 1,000 | 0.0 s | 40,000 ❌ |" in section
+    assert "sqlite, 1,000 errors (2026-12-02 09:00 UTC): the worker started at 80 MB and " in (
+        section
+    )
+    assert "grew by 10 MB over the exports above ✅" in section
+    assert "grew by 70 MB over the exports above ❌" in section

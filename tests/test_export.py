@@ -2,9 +2,11 @@
 error the filter matches, with the API's columns and values, in the list's order."""
 
 import csv
+import datetime
 import io
 import json
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
@@ -238,3 +240,26 @@ def test_exports_are_in_the_openapi_schema_with_the_list_filters(api):
         assert media_type in operation["responses"]["200"]["content"]
         names = {parameter["name"] for parameter in operation["parameters"]}
         assert {"app", "severity__gte", "resolved", "search", "ordering"} <= names
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "America/St_Johns"])
+def test_times_with_whole_seconds_and_round_fractions_are_shown_as_the_api_shows_them(
+    staff_client, api, staff, settings, time_zone
+):
+    settings.TIME_ZONE = time_zone
+    moments = [
+        datetime.datetime(2026, 11, 3, 9, 15, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 3, 9, 15, 1, 120000, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 3, 9, 15, 2, 5, tzinfo=datetime.UTC),
+    ]
+    for moment in moments:
+        error = record(f"at {moment}")
+        AppError.objects.filter(pk=error.pk).update(
+            timestamp=moment, resolved=True, resolved_timestamp=moment, resolved_by=staff
+        )
+
+    exported = json_lines(download(staff_client, JSONL_URL))
+
+    assert exported == api.get("/api/app-errors/").json()["results"]
+    shown = [moment.astimezone(ZoneInfo(time_zone)).isoformat() for moment in moments[::-1]]
+    assert [row["timestamp"] for row in exported] == [text.replace("+00:00", "Z") for text in shown]
