@@ -253,7 +253,7 @@ def test_times_with_whole_seconds_and_round_fractions_are_shown_as_the_api_shows
         datetime.datetime(2026, 11, 3, 9, 15, 2, 5, tzinfo=datetime.UTC),
     ]
     for moment in moments:
-        error = record(f"at {moment}")
+        error = AppErrorFactory(message=f"at {moment}")
         AppError.objects.filter(pk=error.pk).update(
             timestamp=moment, resolved=True, resolved_timestamp=moment, resolved_by=staff
         )
