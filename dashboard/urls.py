@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from dashboard import views
+from dashboard import group_views, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", views.error_list, name="error_list"),
+    path("", group_views.group_list, name="group_list"),
+    path("errors/", views.error_list, name="error_list"),
+    path("groups/<int:group_id>/", group_views.group_detail, name="group_detail"),
+    path("groups/<int:group_id>/resolve/", group_views.resolve_group, name="group_resolve"),
+    path("groups/<int:group_id>/unresolve/", group_views.unresolve_group, name="group_unresolve"),
+    path("groups/<int:group_id>/mute/", group_views.mute_group, name="group_mute"),
+    path("groups/<int:group_id>/unmute/", group_views.unmute_group, name="group_unmute"),
     path("errors/bulk-resolve/", views.bulk_resolve, name="error_bulk_resolve"),
     path("errors/spool/replay/", views.replay_error_spool, name="error_spool_replay"),
     path("errors/<uuid:error_id>/", views.error_detail, name="error_detail"),

@@ -24,6 +24,7 @@ from dashboard.access import (
 from dashboard.forms import BulkResolveForm
 from dashboard.listing import ErrorListing
 from dashboard.tables import AppErrorTable, StatusCell, query_with
+from errors.group_selectors import find_occurrence_position, get_error_group
 from errors.models import AppError
 from errors.selectors import (
     count_app_errors,
@@ -87,6 +88,8 @@ def error_detail(request: HttpRequest, error_id) -> HttpResponse:
             "context_json": pretty_context(error),
             "links": filter_links(error),
             "status": status.render(error),
+            "group": get_error_group(error.group_id) if error.group_id else None,
+            "position": find_occurrence_position(error),
         },
     )
 

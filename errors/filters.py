@@ -187,10 +187,15 @@ class ErrorGroupFilterSet(django_filters.FilterSet):
     app = django_filters.CharFilter(field_name="app", lookup_expr="exact")
     app__icontains = django_filters.CharFilter(field_name="app", lookup_expr="icontains")
     severity = SeverityChoiceFilter(field_name="severity", lookup_expr="exact")
-    severity__gte = SeverityChoiceFilter(field_name="severity", lookup_expr="gte")
+    severity__gte = SeverityChoiceFilter(
+        field_name="severity",
+        lookup_expr="gte",
+        label="At least",
+        choices=[("", "Any"), *Severity.choices],
+    )
     severity__lte = SeverityChoiceFilter(field_name="severity", lookup_expr="lte")
     status = django_filters.ChoiceFilter(
-        choices=GROUP_STATUS_CHOICES, method="filter_status", empty_label="Any"
+        choices=GROUP_STATUS_CHOICES, method="filter_status", empty_label="Any", label="Status"
     )
     job_id = django_filters.UUIDFilter(method="filter_subject", label="Job")
     user_id = django_filters.UUIDFilter(method="filter_subject", label="User")
@@ -201,7 +206,7 @@ class ErrorGroupFilterSet(django_filters.FilterSet):
     last_seen__gte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
     last_seen__lte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="lte")
     range = django_filters.ChoiceFilter(
-        choices=QUICK_RANGE_CHOICES, method="filter_range", label="Time range"
+        choices=QUICK_RANGE_CHOICES, method="filter_range", label="Seen", empty_label="Any time"
     )
     search = django_filters.CharFilter(method="filter_search", label="Search")
     ordering = django_filters.OrderingFilter(fields=GROUP_ORDERING_FIELDS)
