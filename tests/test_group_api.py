@@ -117,7 +117,7 @@ def test_resolve_closes_occurrences_and_unresolve_reopens_them(api):
 
 
 def test_resolve_in_the_next_release(api, settings):
-    settings.APP_ERRORS = {"RELEASE": "1.0"}
+    settings.APP_ERRORS = {"RELEASE": "2026.12.02"}
     group = occur("xero-sync")
 
     body = api.post(detail(group, "mark_resolved"), {"in_next_release": True}, format="json")

@@ -76,14 +76,14 @@ def test_job_and_user_filters_find_groups_that_hit_them():
 
 
 def test_release_and_environment_filters_find_groups_with_such_occurrences(settings):
-    settings.APP_ERRORS = {"RELEASE": "1.0", "ENVIRONMENT": "staging"}
+    settings.APP_ERRORS = {"RELEASE": "2026.11.30", "ENVIRONMENT": "staging"}
     occur("old-release")
-    settings.APP_ERRORS = {"RELEASE": "2.0", "ENVIRONMENT": "production"}
+    settings.APP_ERRORS = {"RELEASE": "2026.12.01", "ENVIRONMENT": "production"}
     occur("new-release")
 
-    assert names({"release": "1.0"}) == {"old-release"}
+    assert names({"release": "2026.11.30"}) == {"old-release"}
     assert names({"environment": "production"}) == {"new-release"}
-    assert names({"release": "3.0"}) == set()
+    assert names({"release": "2026.12.24"}) == set()
 
 
 def test_time_filters_read_first_and_last_seen():
@@ -149,9 +149,9 @@ def test_bad_values_are_form_errors(params):
 
 
 def test_error_filters_by_group_release_and_environment(settings):
-    settings.APP_ERRORS = {"RELEASE": "1.0", "ENVIRONMENT": "staging"}
+    settings.APP_ERRORS = {"RELEASE": "2026.11.30", "ENVIRONMENT": "staging"}
     first = occur("first")
-    settings.APP_ERRORS = {"RELEASE": "2.0", "ENVIRONMENT": "production"}
+    settings.APP_ERRORS = {"RELEASE": "2026.12.01", "ENVIRONMENT": "production"}
     second = occur("second", times=2)
 
     def groups_of(params: dict) -> list[int]:
@@ -160,7 +160,7 @@ def test_error_filters_by_group_release_and_environment(settings):
         return sorted(filterset.qs.values_list("group_id", flat=True))
 
     assert groups_of({"group": str(second.pk)}) == [second.pk, second.pk]
-    assert groups_of({"release": "1.0"}) == [first.pk]
+    assert groups_of({"release": "2026.11.30"}) == [first.pk]
     assert groups_of({"environment": "production"}) == [second.pk, second.pk]
     for bad in ("x", "0", "-1", str(2**64)):
         assert not AppErrorFilterSet({"group": bad}, queryset=AppError.objects.all()).is_valid()
