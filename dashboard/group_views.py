@@ -47,9 +47,11 @@ OCCURRENCES_PER_PAGE = 25
 @vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
 def group_list(request: HttpRequest) -> HttpResponse:
     listing = GroupListing(request, request.GET)
-    return TemplateResponse(
-        request, partial_for(request, LIST_TEMPLATE, LIST_PARTIALS), {"listing": listing}
-    )
+    template = partial_for(request, LIST_TEMPLATE, LIST_PARTIALS)
+    # The charts are the page's dearest part and need JavaScript to draw: the page comes
+    # without them and asks for its summary once loaded.
+    with_charts = template == f"{LIST_TEMPLATE}#summary"
+    return TemplateResponse(request, template, {"listing": listing, "with_charts": with_charts})
 
 
 @require_GET

@@ -38,7 +38,10 @@ def test_the_list_shows_one_row_per_group_with_its_count_and_sparkline(staff_cli
     assert 'class="col-count num">4</td>' in row[:3000]
     assert "InvoiceSyncError: Invoice for job 4711 not synced" in row[:3000]
     assert '<svg class="sparkline"' in row and 'aria-label="4 in 14 days"' in row
-    assert 'id="trend-data"' in html  # the charts above the table
+    assert 'id="trend-data"' not in html  # the charts come once the page has loaded
+    summary = page(staff_client, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="group-summary")
+    assert summary.lstrip().startswith('<section id="group-summary"')
+    assert 'id="trend-data"' in summary and 'id="group-results"' not in summary
 
 
 def test_the_default_status_is_unresolved_and_all_lists_resolved_too(staff_client, staff):
