@@ -195,7 +195,7 @@ class ErrorGroupFilterSet(django_filters.FilterSet):
     )
     severity__lte = SeverityChoiceFilter(field_name="severity", lookup_expr="lte")
     status = django_filters.ChoiceFilter(
-        choices=GROUP_STATUS_CHOICES, method="filter_status", empty_label="Any", label="Status"
+        choices=GROUP_STATUS_CHOICES, method="filter_status", empty_label=None, label="Status"
     )
     job_id = django_filters.UUIDFilter(method="filter_subject", label="Job")
     user_id = django_filters.UUIDFilter(method="filter_subject", label="User")

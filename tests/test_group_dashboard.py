@@ -51,6 +51,11 @@ def test_the_default_status_is_unresolved_and_all_lists_resolved_too(staff_clien
     assert row_ids(page(staff_client)) == [open_group.pk]
     assert row_ids(page(staff_client, params={"status": "resolved"})) == [fixed.pk]
     assert set(row_ids(page(staff_client, params={"status": "all"}))) == {open_group.pk, fixed.pk}
+    assert '<option value="all">All</option>' in page(staff_client)
+    assert (
+        '<option value="">'
+        not in page(staff_client).split('name="status"')[1].split("</select>")[0]
+    )
 
 
 def test_filters_sort_and_bad_values(staff_client):
