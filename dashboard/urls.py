@@ -3,10 +3,16 @@
 
 from django.urls import path
 
-from dashboard import export_views, views
+from dashboard import export_views, group_views, views
 
 urlpatterns = [
-    path("", views.error_list, name="error_list"),
+    path("", group_views.group_list, name="group_list"),
+    path("errors/", views.error_list, name="error_list"),
+    path("groups/<int:group_id>/", group_views.group_detail, name="group_detail"),
+    path("groups/<int:group_id>/resolve/", group_views.resolve_group, name="group_resolve"),
+    path("groups/<int:group_id>/unresolve/", group_views.unresolve_group, name="group_unresolve"),
+    path("groups/<int:group_id>/mute/", group_views.mute_group, name="group_mute"),
+    path("groups/<int:group_id>/unmute/", group_views.unmute_group, name="group_unmute"),
     path("errors/bulk-resolve/", views.bulk_resolve, name="error_bulk_resolve"),
     path(
         "errors/export.csv",

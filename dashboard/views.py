@@ -30,6 +30,7 @@ from dashboard.tables import (
     StatusCell,
     query_with,
 )
+from errors.group_selectors import find_occurrence_position, get_error_group
 from errors.models import AppError
 from errors.selectors import (
     count_app_errors,
@@ -100,6 +101,8 @@ def error_detail(request: HttpRequest, error_id) -> HttpResponse:
             "context_json": pretty_context(error),
             "links": filter_links(error),
             "status": status.render(error),
+            "group": get_error_group(error.group_id) if error.group_id else None,
+            "position": find_occurrence_position(error),
         },
     )
 

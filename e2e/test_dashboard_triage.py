@@ -61,7 +61,7 @@ def seed_triage_mix() -> None:
 
 def test_filter_then_share_the_url_with_a_colleague(page, browser, live_server, staff_member):
     seed_triage_mix()
-    log_in(page, live_server, "erin", "erin-password")
+    log_in(page, live_server, "erin", "erin-password", next_path="/errors/")
     expect(page.locator("#results")).to_be_visible()
     expect(page.locator(ROWS)).to_have_count(10)
 
@@ -101,7 +101,7 @@ def test_sort_and_page(page, live_server, staff_member):
         severity = "warning" if hour % 3 else "critical"
         AppErrorFactory(message=f"failure {hour}", severity=severity, age_hours=hour + 1)
     sign_in(page.context, live_server, staff_member)
-    page.goto(f"{live_server.url}/?per_page=25")
+    page.goto(f"{live_server.url}/errors/?per_page=25")
     expect(page.locator(ROWS)).to_have_count(25)
 
     page.get_by_role("link", name="Severity").click()
@@ -122,7 +122,7 @@ def test_resolve_and_unresolve_inline_without_a_page_load(page, live_server, sta
     first = AppErrorFactory(message="first failure", age_hours=1)
     AppErrorFactory(message="second failure", age_hours=2)
     sign_in(page.context, live_server, staff_member)
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     page.evaluate("window.stillThisPage = true")
     expect(page.locator("#unresolved-count")).to_have_text("2")
 
@@ -152,7 +152,7 @@ def test_errors_spooled_during_an_outage_are_stored_from_the_banner(
     AppErrorFactory(message="stored at the time", age_hours=1)
     append_to_spool(AppError(message="spooled while the database was away", data={}))
     sign_in(page.context, live_server, staff_member)
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     page.evaluate("window.stillThisPage = true")
     expect(page.locator("#unresolved-count")).to_have_text("1")
     banner = page.locator("#spool-banner")
@@ -177,7 +177,7 @@ def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
 
-    page.goto(f"{live_server.url}/?app=xero")
+    page.goto(f"{live_server.url}/errors/?app=xero")
     for error in picked:
         page.locator(f"#error-{error.pk} input[name=ids]").check()
     page.get_by_role("button", name="Resolve selected").click()
@@ -187,7 +187,7 @@ def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member)
         error.pk for error in picked
     }
 
-    page.goto(f"{live_server.url}/?app=billing")
+    page.goto(f"{live_server.url}/errors/?app=billing")
     page.get_by_role("button", name=re.compile(r"Resolve all 3 matching")).click()
     expect(page.locator(".notice")).to_have_text("Resolved 3 errors.")
     assert dialogs[-1] == "Resolve all 3 errors matching this filter?"
@@ -202,7 +202,7 @@ def chart_data(page) -> dict:
 def test_charts_show_the_totals_of_the_current_filter(page, live_server, staff_member):
     seed_triage_mix()
     sign_in(page.context, live_server, staff_member)
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     expect(page.locator("#chart-severity")).to_be_visible()
     assert chart_data(page)["total"] == 10
     drawn = (
@@ -232,7 +232,7 @@ def test_hostile_text_renders_as_text_and_runs_nothing(page, live_server, staff_
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     expect(page.locator(f"#error-{error.pk} .col-message")).to_have_text(payload)
     expect(page.locator(f"#error-{error.pk} .col-app")).to_have_text(payload)
     assert page.locator("#results img").count() == 0
@@ -246,7 +246,7 @@ def test_hostile_text_renders_as_text_and_runs_nothing(page, live_server, staff_
 def test_non_staff_are_refused(page, live_server, django_user_model):
     django_user_model.objects.create_user("nick", password="nick-password")
     AppErrorFactory()
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/"))
     log_in(page, live_server, "nick", "nick-password")
     expect(page.locator("body")).to_contain_text("Forbidden")
@@ -260,7 +260,7 @@ def test_everything_works_with_javascript_off(browser, live_server, staff_member
     try:
         sign_in(context, live_server, staff_member)
         page = context.new_page()
-        page.goto(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/errors/")
         page.select_option("select[name=app]", "xero")
         page.get_by_role("button", name="Apply").click()
         expect(page).to_have_url(re.compile(r"app=xero"))
@@ -276,7 +276,7 @@ def test_everything_works_with_javascript_off(browser, live_server, staff_member
 def test_clicking_the_charts_narrows_the_table(page, live_server, staff_member):
     seed_triage_mix()
     sign_in(page.context, live_server, staff_member)
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     expect(page.locator("#chart-app")).to_be_visible()
     legend_entry = page.evaluate(
         """label => {
@@ -291,7 +291,7 @@ def test_clicking_the_charts_narrows_the_table(page, live_server, staff_member):
     expect(page).to_have_url(re.compile(r"[?&]app=billing"))
     expect(page.locator(ROWS)).to_have_count(1)
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/errors/")
     bar = page.evaluate(
         """() => {
             const chart = Chart.getChart(document.getElementById('chart-severity'));

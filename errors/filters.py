@@ -1,7 +1,8 @@
-"""AppErrorFilterSet: the one place a filter on errors is spelled. The dashboard's filter bar
-is its form (widgets chosen here), the API reads it through ``filterset_class``, and the
-counts, charts and pre-aggregated totals apply its filters (``filter_totals``). Bad values
-become form errors (400 in the API), never exceptions."""
+"""AppErrorFilterSet and ErrorGroupFilterSet: the one place a filter on errors or groups is
+spelled. The dashboard's filter bars are their forms (widgets chosen here), the API reads them
+through ``filterset_class``, and the counts, charts and pre-aggregated totals apply their
+filters (``filter_totals``). Bad values become form errors (400 in the API), never
+exceptions."""
 
 import datetime
 from collections.abc import Mapping
@@ -9,11 +10,18 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_filters.widgets import BaseCSVWidget
 
-from errors.models import AppError, AppErrorDailyCount, Severity
+from errors.models import (
+    AppError,
+    AppErrorDailyCount,
+    ErrorGroup,
+    ErrorGroupSubject,
+    Severity,
+    SubjectKind,
+)
 from errors.search import search_app_errors
 
 
@@ -126,6 +134,20 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class RowIdField(forms.IntegerField):
+    """A row id: a whole number a BIGINT column can hold, so a huge one is a form error
+    rather than an overflow in the database driver."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class RowIdFilter(django_filters.NumberFilter):
+    field_class = RowIdField
+
+
 class AppSelect(forms.Select):
     """The apps that have recorded errors, and the one asked for even if it has none, read
     when the filter bar renders (the API never renders it, so never asks)."""
@@ -206,6 +228,9 @@ class AppErrorFilterSet(django_filters.FilterSet):
         label="Search",
         widget=forms.SearchInput(attrs={"placeholder": "message or context"}),
     )
+    release = django_filters.CharFilter(label="Release", widget=HIDDEN)
+    environment = django_filters.CharFilter(label="Environment", widget=HIDDEN)
+    group = RowIdFilter(field_name="group_id", label="Group", widget=HIDDEN)
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, widget=HiddenCSVInput)
 
     class Meta:
@@ -242,3 +267,100 @@ class AppErrorFilterSet(django_filters.FilterSet):
                 return None
             totals = declared.filter(totals, data[name])
         return totals
+
+
+GROUP_STATUS_CHOICES = [
+    ("unresolved", "Unresolved"),
+    ("resolved", "Resolved"),
+    ("muted", "Muted"),
+    ("all", "All"),
+]
+GROUP_ORDERING_FIELDS = (
+    ("last_seen", "last_seen"),
+    ("first_seen", "first_seen"),
+    ("count", "count"),
+    ("severity", "severity"),
+)
+
+
+def muted_now(now: datetime.datetime | None = None) -> Q:
+    """Groups muted at this moment: muted for good, or until a time still ahead. A snooze
+    whose time has passed counts as over even before an occurrence records its end."""
+    now = now or timezone.now()
+    return Q(is_muted=True) & (Q(muted_until__isnull=True) | Q(muted_until__gt=now))
+
+
+class ErrorGroupFilterSet(django_filters.FilterSet):
+    """Groups, filtered by the error list's names where they apply. ``timestamp__gte`` and
+    ``timestamp__lte`` keep their meaning of "an occurrence in this window" (last seen at or
+    after, first seen at or before), so a filter carries over between the two lists and a
+    chart's bar narrows either one. Without ``status`` every group is listed; the dashboard
+    asks for ``unresolved``."""
+
+    app = django_filters.CharFilter(field_name="app", lookup_expr="exact")
+    app__icontains = django_filters.CharFilter(field_name="app", lookup_expr="icontains")
+    severity = SeverityChoiceFilter(field_name="severity", lookup_expr="exact")
+    severity__gte = SeverityChoiceFilter(
+        field_name="severity",
+        lookup_expr="gte",
+        label="At least",
+        choices=[("", "Any"), *Severity.choices],
+    )
+    severity__lte = SeverityChoiceFilter(field_name="severity", lookup_expr="lte")
+    status = django_filters.ChoiceFilter(
+        choices=GROUP_STATUS_CHOICES, method="filter_status", empty_label=None, label="Status"
+    )
+    job_id = django_filters.UUIDFilter(method="filter_subject", label="Job")
+    user_id = django_filters.UUIDFilter(method="filter_subject", label="User")
+    release = django_filters.CharFilter(method="filter_occurrences", label="Release")
+    environment = django_filters.CharFilter(method="filter_occurrences", label="Environment")
+    timestamp__gte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+    timestamp__lte = BoundedIsoDateTimeFilter(field_name="first_seen", lookup_expr="lte")
+    last_seen__gte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+    last_seen__lte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="lte")
+    range = django_filters.ChoiceFilter(
+        choices=QUICK_RANGE_CHOICES, method="filter_range", label="Seen", empty_label="Any time"
+    )
+    search = django_filters.CharFilter(method="filter_search", label="Search")
+    ordering = django_filters.OrderingFilter(fields=GROUP_ORDERING_FIELDS)
+
+    class Meta:
+        model = ErrorGroup
+        fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "unresolved":
+            return queryset.filter(resolved=False).exclude(muted_now())
+        if value == "resolved":
+            return queryset.filter(resolved=True)
+        if value == "muted":
+            return queryset.filter(muted_now())
+        return queryset
+
+    def filter_subject(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Groups with an occurrence for this job or user, shed occurrences included: read
+        from the per-group subject counts, whose key starts with (kind, subject)."""
+        kind = SubjectKind.JOB if name == "job_id" else SubjectKind.USER
+        subjects = ErrorGroupSubject.objects.filter(kind=kind, subject_id=value)
+        return queryset.filter(pk__in=subjects.values("group_id"))
+
+    def filter_occurrences(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Groups with a stored occurrence in this release or environment."""
+        occurrences = AppError.objects.filter(group_id=OuterRef("pk"), **{name: value})
+        return queryset.filter(Exists(occurrences))
+
+    def filter_range(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value not in QUICK_RANGES:
+            return queryset
+        return queryset.filter(last_seen__gte=timezone.now() - QUICK_RANGES[value])
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every word in the title, the culprit or the exception type, any case: a scan of
+        the groups table (thousands of short rows), not of the errors."""
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(culprit__icontains=word)
+                | Q(exception_type__icontains=word)
+            )
+        return queryset

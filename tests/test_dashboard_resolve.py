@@ -110,7 +110,7 @@ def test_bulk_resolve_all_matching_the_filter(staff_client):
     response = staff_client.post(
         reverse("error_bulk_resolve") + "?app=xero", {"scope": "all", "confirmed": "on"}
     )
-    assert response.status_code == 302 and response["Location"] == "/?app=xero"
+    assert response.status_code == 302 and response["Location"] == "/errors/?app=xero"
     assert AppError.objects.filter(app="xero", resolved=True).count() == 2
     assert not AppError.objects.get(pk=other.pk).resolved
 
@@ -155,5 +155,5 @@ def test_rows_after_a_bulk_action_return_to_the_list_not_the_action(staff_client
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
-    assert 'name="next" value="/?app=xero"' in html
+    assert 'name="next" value="/errors/?app=xero"' in html
     assert 'name="next" value="/errors/bulk-resolve/' not in html

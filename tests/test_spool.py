@@ -382,7 +382,7 @@ def test_without_javascript_the_replay_returns_to_the_page_with_what_it_did(
     assert "waiting in the spool" not in page
     assert AppError.objects.get().message == "only one"
     outside = staff_client.post(REPLAY_URL, {"next": "https://elsewhere.example/"})
-    assert outside.url == "/"
+    assert outside.url == "/errors/"
 
 
 def test_an_unreadable_line_leaves_the_banner_for_the_rejected_file(

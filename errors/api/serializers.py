@@ -36,6 +36,9 @@ class AppErrorSerializer(serializers.ModelSerializer):
             "resolved",
             "resolved_by",
             "resolved_timestamp",
+            "group",
+            "release",
+            "environment",
         ]
         read_only_fields = fields
 

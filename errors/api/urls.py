@@ -5,11 +5,13 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.routers import SimpleRouter
 
 from errors.api.export import AppErrorCsvExportView, AppErrorJsonLinesExportView
+from errors.api.group_views import ErrorGroupViewSet
 from errors.api.index import ApiIndexView
 from errors.api.views import AppErrorViewSet
 
 router = SimpleRouter()
 router.register("app-errors", AppErrorViewSet, basename="app-error")
+router.register("groups", ErrorGroupViewSet, basename="error-group")
 
 
 def api_not_found(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,179 @@
+"""The group pages: the triage list at ``/``, one group, and resolving or muting a group
+inline. Thin: parse the request, call a selector or service, render the page or the partial
+htmx asked for."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+from django_tables2 import RequestConfig
+
+from dashboard.access import RESOLVE_PERMISSION, require_resolve_permission, staff_required
+from dashboard.charts import build_trend_charts
+from dashboard.group_forms import MuteGroupForm, ResolveGroupForm
+from dashboard.group_listing import GroupListing
+from dashboard.group_tables import GroupTable, OccurrenceTable
+from dashboard.views import partial_for, pretty_context, safe_next
+from errors.group_selectors import (
+    build_sparklines,
+    count_group_over_time,
+    count_stored_occurrences,
+    get_error_group,
+    list_affected_subjects,
+    list_group_activity,
+)
+from errors.group_services import (
+    mute_error_group,
+    resolve_error_group,
+    unmute_error_group,
+    unresolve_error_group,
+)
+from errors.models import ErrorGroup
+from errors.selectors import filter_app_errors, list_app_errors
+
+LIST_TEMPLATE = "dashboard/group_list.html"
+DETAIL_TEMPLATE = "dashboard/group_detail.html"
+LIST_PARTIALS = {"group-body": "body", "group-summary": "summary", "group-results": "results"}
+DETAIL_PARTIALS = {"group-triage": "triage", "occurrences": "occurrences"}
+GROUPS_CHANGED = "groups-changed"
+OCCURRENCES_PER_PAGE = 25
+
+
+@require_GET
+@staff_required
+@vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
+def group_list(request: HttpRequest) -> HttpResponse:
+    listing = GroupListing(request, request.GET)
+    template = partial_for(request, LIST_TEMPLATE, LIST_PARTIALS)
+    # The charts are the page's dearest part and need JavaScript to draw: the page comes
+    # without them and asks for its summary once loaded.
+    with_charts = template == f"{LIST_TEMPLATE}#summary"
+    return TemplateResponse(request, template, {"listing": listing, "with_charts": with_charts})
+
+
+@require_GET
+@staff_required
+@vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = found(group_id)
+    params = request.GET.copy()
+    params["group"] = str(group.pk)
+    filterset = filter_app_errors(params)
+    is_valid = filterset.is_valid()
+    occurrences = list_app_errors(filterset) if is_valid else filterset.queryset.none()
+    table = OccurrenceTable(occurrences, request=request)
+    RequestConfig(request, paginate={"per_page": OCCURRENCES_PER_PAGE}).configure(table)
+    latest = list_app_errors(filter_app_errors({"group": group.pk})).first()
+    context = {
+        "group": group,
+        "filterset": filterset,
+        "occurrences": table,
+        "latest": latest,
+        "latest_context": pretty_context(latest) if latest else "",
+        "stored": count_stored_occurrences(group),
+        "affected": list_affected_subjects(group),
+        "charts": build_trend_charts(count_group_over_time(group)),
+        **triage_context(request, group),
+    }
+    return TemplateResponse(
+        request, partial_for(request, DETAIL_TEMPLATE, DETAIL_PARTIALS), context
+    )
+
+
+def triage_context(request: HttpRequest, group: ErrorGroup) -> dict:
+    return {
+        "group": group,
+        "activity": list_group_activity(group),
+        "can_resolve": request.user.has_perm(RESOLVE_PERMISSION),
+        "mute_form": MuteGroupForm(),
+    }
+
+
+@require_POST
+@staff_required
+def resolve_group(request: HttpRequest, group_id: int) -> HttpResponse:
+    form = ResolveGroupForm(request.POST)
+    in_next_release = form.is_valid() and form.cleaned_data["in_next_release"]
+    return change_group(
+        request,
+        group_id,
+        lambda group: resolve_error_group(
+            group=group, by=request.user, in_next_release=in_next_release
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def unresolve_group(request: HttpRequest, group_id: int) -> HttpResponse:
+    return change_group(
+        request, group_id, lambda group: unresolve_error_group(group=group, by=request.user)
+    )
+
+
+@require_POST
+@staff_required
+def mute_group(request: HttpRequest, group_id: int) -> HttpResponse:
+    form = MuteGroupForm(request.POST)
+    if not form.is_valid():
+        require_resolve_permission(request)
+        context = {**triage_context(request, found(group_id)), "mute_form": form}
+        # htmx swaps only 2xx answers; the form's errors are shown either way.
+        status = 200 if request.htmx else 400
+        return TemplateResponse(request, f"{DETAIL_TEMPLATE}#triage", context, status=status)
+    terms = form.terms()
+    return change_group(
+        request, group_id, lambda group: mute_error_group(group=group, by=request.user, **terms)
+    )
+
+
+@require_POST
+@staff_required
+def unmute_group(request: HttpRequest, group_id: int) -> HttpResponse:
+    return change_group(
+        request, group_id, lambda group: unmute_error_group(group=group, by=request.user)
+    )
+
+
+def change_group(request: HttpRequest, group_id: int, change) -> HttpResponse:
+    """Apply ``change`` to the group. htmx gets back what it targets (the list's row, or the
+    group page's triage panel) and an event that refreshes the rest; a plain form post goes
+    back where it came from."""
+    require_resolve_permission(request)
+    group = change(found(group_id))
+    group = found(group.pk)
+    if not request.htmx:
+        return redirect(safe_next(request, reverse("group_detail", args=[group.pk])))
+    if (request.htmx.target or "") == f"group-{group.pk}":
+        response = render_row(request, group)
+    else:
+        response = TemplateResponse(
+            request, f"{DETAIL_TEMPLATE}#triage", triage_context(request, group)
+        )
+    return trigger_client_event(response, GROUPS_CHANGED)
+
+
+def render_row(request: HttpRequest, group: ErrorGroup) -> HttpResponse:
+    """The group's row of the list, as the list page it was clicked on renders it."""
+    current = request.htmx.current_url_abs_path or reverse("group_list")
+    table = GroupTable(
+        [group],
+        can_resolve=request.user.has_perm(RESOLVE_PERMISSION),
+        next_url=current,
+        request=request,
+    )
+    table.prepare_rows([group], build_sparklines([group.pk]))
+    row = next(iter(table.rows))
+    return TemplateResponse(
+        request, "dashboard/_group_table.html#row", {"table": table, "row": row}
+    )
+
+
+def found(group_id: int) -> ErrorGroup:
+    group = get_error_group(group_id)
+    if group is None:
+        raise Http404("No such group.")
+    return group
