@@ -267,3 +267,19 @@ def test_the_toggle_keeps_the_filters_both_lists_understand(staff_client):
 def test_the_list_needs_staff(client):
     response = client.get(LIST)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_htmx_gets_the_fragment_it_targets_and_history_restores_get_the_page(staff_client):
+    occur("xero-sync")
+
+    results = staff_client.get(LIST, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="group-results")
+    restored = staff_client.get(
+        LIST,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="group-results",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+
+    assert results.content.decode().lstrip().startswith('<section id="group-results"')
+    assert "HX-Request" in results["Vary"] and "HX-Target" in results["Vary"]
+    assert "<html" in restored.content.decode()
