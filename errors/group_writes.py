@@ -162,6 +162,7 @@ def forget_learnt() -> None:
     """After a failed write: what was learnt may have come from a rolled-back transaction."""
     _group_ids.clear()
     _full_hours.clear()
+    _known_releases.clear()
 
 
 class Statements:
@@ -376,7 +377,8 @@ class Statements:
             " ON CONFLICT (version) DO NOTHING",
             [release, self.moment(seen)],
         )
-        _known_releases.add(key)
+        if len(self.connection.atomic_blocks) == 1:  # not the caller's, which may roll back
+            _known_releases.add(key)
 
     def release_first_seen(self, cursor, release: str) -> datetime.datetime | None:
         cursor.execute(f"SELECT first_seen FROM {RELEASE} WHERE version = %s", [release])

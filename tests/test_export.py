@@ -218,7 +218,7 @@ def test_list_page_links_to_exports_of_its_filter_and_order(staff_client):
     for hours in range(1, 4):
         AppErrorFactory(message=f"timeout {hours}", age_hours=hours)
     AppErrorFactory(message="other app", app="sage")
-    page = staff_client.get("/", {"app": "xero", "ordering": "-severity", "page": "1"})
+    page = staff_client.get("/errors/", {"app": "xero", "ordering": "-severity", "page": "1"})
     html = page.content.decode()
     query = "?app=xero&amp;ordering=-severity"
     assert f'href="{CSV_URL}{query}"' in html and ">Export CSV</a>" in html
@@ -229,7 +229,7 @@ def test_list_page_links_to_exports_of_its_filter_and_order(staff_client):
 
 
 def test_list_page_with_an_unreadable_filter_offers_no_export(staff_client):
-    html = staff_client.get("/", {"severity": "loud"}).content.decode()
+    html = staff_client.get("/errors/", {"severity": "loud"}).content.decode()
     assert "Export CSV" not in html
 
 

@@ -330,3 +330,21 @@ def test_a_group_emptied_behind_the_process_back_is_made_again():
     stored = AppError.objects.get(pk=again.pk)
     assert stored.group_id == ErrorGroup.objects.get().pk
     assert ErrorGroup.objects.get().count == 1
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_release_first_seen_in_a_rolled_back_transaction_is_recorded_again(settings):
+    from django.db import transaction
+
+    from errors.models import ErrorRelease
+    from errors.routers import errors_alias
+
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": "7.0"}
+    with pytest.raises(RuntimeError), transaction.atomic(using=errors_alias()):
+        push_invoice(1)
+        raise RuntimeError("the caller rolls back")
+    assert not ErrorRelease.objects.exists()
+
+    push_invoice(2)
+
+    assert ErrorRelease.objects.filter(version="7.0").exists()
