@@ -3,10 +3,13 @@
 On PostgreSQL each alert is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and its rule
 row locked, in a transaction held while it is sent (at most the 5 s timeout): several
 deliverers can run, none sends an alert another holds, and the hourly cap of a rule is
-counted by one deliverer at a time. SQLite has neither row locks nor SKIP LOCKED, and a
-transaction held across a network call would stall every error write: there, run one
-deliverer. An alert is sent at least once: if a deliverer dies between the send and its
-commit, the alert is sent again."""
+counted by one deliverer at a time. SQLite has neither, and a transaction held across a
+network call would stall every error write; there an alert is claimed by an UPDATE that
+only succeeds if the row is still as it was read (and pushes its next attempt a lease
+ahead), so a second deliverer sends nothing twice, but the hourly cap is only exact with
+one: run one deliverer on SQLite. An alert is sent at least once: if a deliverer dies
+between the send and storing the outcome, the alert is sent again (after the lease on
+SQLite)."""
 
 import contextlib
 import dataclasses
@@ -32,6 +35,8 @@ from errors.routers import errors_alias
 DUE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 # Alerts that never count against a rule's hourly cap.
 UNCAPPED = (Event.SUMMARY, Event.TEST)
+# How long an alert claimed on SQLite stays with its deliverer (longer than any send).
+LEASE = datetime.timedelta(seconds=60)
 PRUNE_EVERY = datetime.timedelta(minutes=10)
 _pruned_at: datetime.datetime | None = None
 
@@ -61,13 +66,18 @@ def deliver_due_alerts(*, now: datetime.datetime | None = None, limit: int = 500
         outcome = deliver_next(now=now)
         if outcome is None:
             break
-        setattr(run, outcome, getattr(run, outcome) + 1)
+        if outcome != CLAIMED_ELSEWHERE:
+            setattr(run, outcome, getattr(run, outcome) + 1)
     forget_old_minutes(now=now)
     return run
 
 
+CLAIMED_ELSEWHERE = "claimed elsewhere"
+
+
 def deliver_next(*, now: datetime.datetime) -> str | None:
-    """Claim and deliver the alert due longest; its new status, or None when none is due."""
+    """Claim and deliver the alert due longest; its new status, CLAIMED_ELSEWHERE when
+    another deliverer took it first, or None when none is due."""
     alias = errors_alias()
     locking = connections[alias].features.has_select_for_update_skip_locked
     with transaction.atomic(using=alias) if locking else contextlib.nullcontext():
@@ -80,6 +90,8 @@ def deliver_next(*, now: datetime.datetime) -> str | None:
         )
         if delivery is None:
             return None
+        if not locking and not lease(delivery, now=now):
+            return CLAIMED_ELSEWHERE
         rule = AlertRule.objects.using(alias).select_for_update().filter(pk=delivery.rule_id)
         rule = rule.first()
         if rule is None:
@@ -87,6 +99,17 @@ def deliver_next(*, now: datetime.datetime) -> str | None:
             return "failed"
         deliver(delivery, rule=rule, now=now)
         return delivery.status
+
+
+def lease(delivery: AlertDelivery, *, now: datetime.datetime) -> bool:
+    """Take ``delivery`` if no other deliverer changed it since it was read."""
+    unchanged = AlertDelivery.objects.using(errors_alias()).filter(
+        pk=delivery.pk,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        next_attempt_at=delivery.next_attempt_at,
+    )
+    return unchanged.update(next_attempt_at=now + LEASE) == 1
 
 
 def deliver(delivery: AlertDelivery, *, rule: AlertRule, now: datetime.datetime) -> None:
