@@ -64,9 +64,9 @@ class AlertRuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["webhook_url"] = mask_webhook_url(self.instance.webhook_url)
-            self.initial["emails"] = "\n".join(self.instance.emails)
+        # The stored list as lines (a new rule's [] is no text), the address masked.
+        self.initial["emails"] = "\n".join(self.instance.emails or [])
+        self.initial["webhook_url"] = mask_webhook_url(self.instance.webhook_url)
 
     def clean_webhook_url(self) -> str:
         url = self.cleaned_data["webhook_url"].strip()

@@ -158,3 +158,9 @@ def test_deleting_a_rule(manager_client):
     response = manager_client.post(f"/alerts/{rule.pk}/delete/")
 
     assert response.status_code == 302 and not AlertRule.objects.exists()
+
+
+def test_the_new_rule_form_starts_with_empty_email_addresses(manager_client):
+    html = manager_client.get("/alerts/new/").content.decode()
+
+    assert "[]" not in html
