@@ -156,3 +156,18 @@ def test_a_rule_saved_in_this_process_applies_to_the_next_write():
     send_reminder(1)
 
     assert due_events() == [("new_group", "webhook")]
+
+
+def test_threshold_rules_with_different_windows_each_count_their_own():
+    make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=5)
+    long = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=60)
+    charge_card(1)
+    charge_card(2)
+    # Both earlier occurrences move 30 minutes back: inside the hour, outside five minutes.
+    earlier = datetime.timedelta(minutes=30)
+    for minute in AlertGroupMinute.objects.all():
+        AlertGroupMinute.objects.filter(pk=minute.pk).update(minute=minute.minute - earlier)
+
+    charge_card(3)
+
+    assert list(AlertDelivery.objects.values_list("rule", flat=True)) == [long.pk]

@@ -76,14 +76,17 @@ def reached_thresholds(
         f" ON CONFLICT (group_id, minute) DO UPDATE SET count = {MINUTE}.count + 1",
         [group_id, moment(minute)],
     )
+    # One read of the longest window's minutes serves every rule.
+    longest = max(rule.threshold_minutes for rule in rules)
+    cursor.execute(
+        f"SELECT minute, count FROM {MINUTE} WHERE group_id = %s AND minute >= %s",
+        [group_id, moment(minute - datetime.timedelta(minutes=longest - 1))],
+    )
+    counts = [(read_moment(when), count) for when, count in cursor.fetchall()]
     reached = []
     for rule in rules:
         window_start = minute - datetime.timedelta(minutes=rule.threshold_minutes - 1)
-        cursor.execute(
-            f"SELECT COALESCE(SUM(count), 0) FROM {MINUTE} WHERE group_id = %s AND minute >= %s",
-            [group_id, moment(window_start)],
-        )
-        count = cursor.fetchone()[0]
+        count = sum(count for when, count in counts if when >= window_start)
         if count < rule.threshold_count:
             continue
         cursor.execute(
@@ -100,6 +103,13 @@ def reached_thresholds(
             details = {"count": int(count), "minutes": rule.threshold_minutes}
             reached.append((rule, Event.THRESHOLD, details))
     return reached
+
+
+def read_moment(value: Any) -> datetime.datetime:
+    """A datetime read with a raw cursor: SQLite hands back its naive UTC text."""
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.fromisoformat(str(value))
+    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
 
 
 def insert_deliveries(
