@@ -72,6 +72,8 @@ class GroupChange:
     is_new: bool = False
     is_regression: bool = False
     snooze_ended: bool = False
+    # Muted after this occurrence (a snooze it ended is not): alerts stay silent.
+    is_muted: bool = False
     stored: bool = True
     count: int = 0
 
@@ -311,8 +313,10 @@ class Statements:
                 bump.snooze_ended = True
                 assignments += ["is_muted = %s", "muted_until = NULL", "mute_remaining = NULL"]
                 params.append(False)
-            elif remaining is not None:
-                assignments.append("mute_remaining = mute_remaining - 1")
+            else:
+                bump.is_muted = True
+                if remaining is not None:
+                    assignments.append("mute_remaining = mute_remaining - 1")
         if bump.stays_resolved:
             bump.resolved_by_id, bump.resolved_timestamp = self.resolver(cursor, group_id)
         cursor.execute(

@@ -16,11 +16,10 @@ from typing import Any
 
 from errors.alerts.models import AlertDelivery, AlertGroupMinute, DeliveryStatus, Event
 from errors.alerts.rules import LiveRule, live_rules
-from errors.models import AppError, ErrorGroup
+from errors.models import AppError
 
 DELIVERY = AlertDelivery._meta.db_table
 MINUTE = AlertGroupMinute._meta.db_table
-GROUP = ErrorGroup._meta.db_table
 
 
 def record_due_alerts(*, cursor: Any, connection: Any, change: Any, error: AppError) -> None:
@@ -44,8 +43,7 @@ def record_due_alerts(*, cursor: Any, connection: Any, change: Any, error: AppEr
     counting = [rule for rule in rules if rule.watches_threshold]
     if not events and not counting:
         return
-    # A group just created cannot be muted; one whose snooze just ended is not.
-    if not (change.is_new or change.snooze_ended) and group_is_muted(cursor, change.group_id):
+    if change.is_muted:
         return
     now = error.timestamp
     due = [(rule, event, {}) for rule in rules for event in events if event in rule.triggers]
@@ -53,11 +51,6 @@ def record_due_alerts(*, cursor: Any, connection: Any, change: Any, error: AppEr
         due += reached_thresholds(cursor, connection, counting, change.group_id, now)
     if due:
         insert_deliveries(cursor, connection, change.group_id, due, now)
-
-
-def group_is_muted(cursor: Any, group_id: int) -> bool:
-    cursor.execute(f"SELECT is_muted FROM {GROUP} WHERE id = %s", [group_id])
-    return bool(cursor.fetchone()[0])
 
 
 def reached_thresholds(
