@@ -232,3 +232,19 @@ def test_two_deliverers_at_once_send_each_alert_once(webhook_receiver):
     assert len(group_ids) == len(set(group_ids)) == 40
     assert sum(outcomes) == 40
     assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_alerts_of_a_rule_turned_off_meanwhile_are_not_sent(webhook_receiver):
+    rule = make_rule(webhook_url=webhook_receiver.url)
+    charge_card(1)
+    rule.enabled = False
+    rule.save()
+
+    deliver_due_alerts()
+
+    delivery = AlertDelivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (
+        "failed",
+        "Not sent: the rule was turned off.",
+    )
+    assert not webhook_receiver.received

@@ -115,6 +115,12 @@ def lease(delivery: AlertDelivery, *, now: datetime.datetime) -> bool:
 def deliver(delivery: AlertDelivery, *, rule: AlertRule, now: datetime.datetime) -> None:
     """Send one alert, or suppress it past the rule's hourly cap, and store the outcome."""
     hour = now.replace(minute=0, second=0, microsecond=0)
+    if not rule.enabled and delivery.event != Event.TEST:
+        # Turned off after the alert was due: staff asked for silence.
+        delivery.status = DeliveryStatus.FAILED
+        delivery.last_error = "Not sent: the rule was turned off."
+        delivery.save(update_fields=["status", "last_error"])
+        return
     if delivery.event not in UNCAPPED and sent_this_hour(delivery, hour) >= rule.max_per_hour:
         delivery.status = DeliveryStatus.SUPPRESSED
         delivery.hour = hour
