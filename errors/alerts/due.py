@@ -3,7 +3,8 @@ the alerts that occurrence makes due (rows in the outbox; never any network).
 
 Threshold rules ("N occurrences of a group within M minutes") count occurrences per group
 and UTC minute in a small table of their own (errors_alert_group_minute): one upsert per
-occurrence, and a sum over at most M rows, however many occurrences the window holds. The
+occurrence, and one read of at most M rows (the longest window's minutes), however many
+occurrences the window holds. The
 stored rows could not serve: the storm limit sheds occurrences, and a storm is exactly when
 a threshold must see them. The counting is only done while an enabled threshold rule
 watches the occurrence. A threshold fires at most once per group and rule per window: not
@@ -41,9 +42,8 @@ def record_due_alerts(*, cursor: Any, connection: Any, change: Any, error: AppEr
         if happened
     ]
     counting = [rule for rule in rules if rule.watches_threshold]
-    if not events and not counting:
-        return
-    if change.is_muted:
+    # A muted group is silent, and its occurrences meanwhile count towards no threshold.
+    if change.is_muted or not (events or counting):
         return
     now = error.timestamp
     due = [(rule, event, {}) for rule in rules for event in events if event in rule.triggers]
