@@ -107,7 +107,8 @@ def slack_message(facts: dict[str, Any]) -> dict[str, Any]:
         detail = (
             f"*{escape_slack(group['severity'])}* in `{escape_slack(group['app'] or '-')}`"
             f" at `{escape_slack(group['culprit'] or '-')}`\n"
-            f"{group['count']} occurrences, last seen {group['last_seen']}"
+            f"{group['count']} occurrences, first seen {group['first_seen']},"
+            f" last seen {group['last_seen']}"
             f" (rule *{escape_slack(facts['rule'])}*)"
         )
     return {
