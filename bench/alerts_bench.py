@@ -150,6 +150,15 @@ def render_section(results: list[dict]) -> str:
         lines.append(
             f"| {result['vendor']} | {' | '.join(cells)} | {ratios} | {result['load_average']} |"
         )
+    lines += [
+        "",
+        "What alerting adds is the difference from the no-rule column: with no rule a write "
+        "only looks at the cached rules; rules for new groups, regressions and snoozes add "
+        "nothing to a write of an existing group (an outbox row only when an alert is due); "
+        "threshold rules add two statements (the minute counted, the windows read). The "
+        "no-rule ratio itself is the cost of the error-group write path (grouping, hourly "
+        "and subject counts), which the write-cost target was set before.",
+    ]
     return "\n".join(lines) + "\n"
 
 
