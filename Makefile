@@ -15,7 +15,9 @@ export APP_ERRORS_DEMO ?= true
 run: migrate
 	@$(BIN)/python manage.py ensure_demo_staff
 	@$(BIN)/python manage.py seed_demo_errors --if-empty
-	@echo "Serving the dashboard on http://$(HOST):$(PORT)/"
+	@echo "Serving the dashboard on http://$(HOST):$(PORT)/ (alerts delivered in the background)"
+	@$(BIN)/python manage.py deliver_error_alerts & deliverer=$$!; \
+	trap 'kill $$deliverer 2>/dev/null; wait $$deliverer' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install chromium

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from dashboard import export_views, group_views, views
+from dashboard import alert_views, export_views, group_views, views
 
 urlpatterns = [
     path("", group_views.group_list, name="group_list"),
@@ -30,4 +30,10 @@ urlpatterns = [
     path("errors/<uuid:error_id>/", views.error_detail, name="error_detail"),
     path("errors/<uuid:error_id>/resolve/", views.resolve_error, name="error_resolve"),
     path("errors/<uuid:error_id>/unresolve/", views.unresolve_error, name="error_unresolve"),
+    path("alerts/", alert_views.alert_rule_list, name="alert_rule_list"),
+    path("alerts/new/", alert_views.alert_rule_create, name="alert_rule_create"),
+    path("alerts/<int:rule_id>/", alert_views.alert_rule_detail, name="alert_rule_detail"),
+    path("alerts/<int:rule_id>/edit/", alert_views.alert_rule_edit, name="alert_rule_edit"),
+    path("alerts/<int:rule_id>/test/", alert_views.alert_rule_test, name="alert_rule_test"),
+    path("alerts/<int:rule_id>/delete/", alert_views.alert_rule_delete, name="alert_rule_delete"),
 ]

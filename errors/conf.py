@@ -29,6 +29,12 @@ DEFAULTS: dict[str, Any] = {
     # Stored on every error; default from the APP_RELEASE / APP_ENVIRONMENT variables.
     "RELEASE": None,
     "ENVIRONMENT": None,
+    # Where the site is served: alerts link to group pages under it.
+    "BASE_URL": "http://127.0.0.1:8000",
+    # A failed alert is retried after this many seconds, doubled at each further attempt,
+    # and given up after ALERT_MAX_ATTEMPTS attempts.
+    "ALERT_RETRY_SECONDS": 30,
+    "ALERT_MAX_ATTEMPTS": 6,
 }
 
 ENVIRONMENT_DEFAULTS = {"RELEASE": "APP_RELEASE", "ENVIRONMENT": "APP_ENVIRONMENT"}

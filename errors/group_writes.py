@@ -72,6 +72,8 @@ class GroupChange:
     is_new: bool = False
     is_regression: bool = False
     snooze_ended: bool = False
+    # Muted after this occurrence (a snooze it ended is not): alerts stay silent.
+    is_muted: bool = False
     stored: bool = True
     count: int = 0
 
@@ -348,8 +350,10 @@ class Statements:
                 bump.snooze_ended = True
                 assignments += ["is_muted = %s", "muted_until = NULL", "mute_remaining = NULL"]
                 params.append(False)
-            elif remaining is not None:
-                assignments.append("mute_remaining = mute_remaining - 1")
+            else:
+                bump.is_muted = True
+                if remaining is not None:
+                    assignments.append("mute_remaining = mute_remaining - 1")
         if assignments:
             cursor.execute(
                 f"UPDATE {GROUP} SET {', '.join(assignments)} WHERE id = %s", [*params, group_id]

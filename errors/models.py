@@ -396,3 +396,7 @@ class ErrorRelease(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+# Alert rules and their outbox live in errors/alerts/ and are models of this app.
+from errors.alerts.models import AlertDelivery, AlertGroupMinute, AlertRule  # noqa: E402, F401

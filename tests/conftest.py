@@ -55,3 +55,21 @@ def count_queries():
         result.append(sum(len(context.captured_queries) for context in contexts))
 
     return counting
+
+
+@pytest.fixture(autouse=True)
+def fresh_alert_rules():
+    """Rules are cached per process; a test's rollback deletes its rules without a signal."""
+    from errors.alerts.rules import forget_live_rules
+
+    forget_live_rules()
+    yield
+    forget_live_rules()
+
+
+@pytest.fixture
+def webhook_receiver():
+    from tests.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver

@@ -5,6 +5,7 @@ generation method, a few hundred requests in all."""
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Permission
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import DataGenerationMethod
@@ -20,6 +21,7 @@ EXAMPLES_PER_OPERATION = 30
 def api_schema(live_server, staff):
     for index in range(3):
         persist_app_error(ValueError(f"seeded failure {index}"), additional_context={"n": index})
+    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
     token = Token.objects.create(user=staff)
     return schemathesis.from_uri(
         f"{live_server.url}/api/schema/?format=json",

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAdminUser
 from rest_framework.routers import SimpleRouter
 
+from errors.api.alert_views import AlertRuleViewSet
 from errors.api.export import AppErrorCsvExportView, AppErrorJsonLinesExportView
 from errors.api.group_views import ErrorGroupViewSet
 from errors.api.index import ApiIndexView
@@ -12,6 +13,7 @@ from errors.api.views import AppErrorViewSet
 router = SimpleRouter()
 router.register("app-errors", AppErrorViewSet, basename="app-error")
 router.register("groups", ErrorGroupViewSet, basename="error-group")
+router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
 
 
 def api_not_found(request: HttpRequest) -> JsonResponse:
