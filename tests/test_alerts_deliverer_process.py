@@ -13,7 +13,7 @@ from django.db import connections
 from errors.alerts.models import AlertDelivery
 from tests.alert_scenarios import charge_card, make_rule
 
-pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+pytestmark = [pytest.mark.django_db(databases="__all__", transaction=True), pytest.mark.slow]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
