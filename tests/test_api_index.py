@@ -7,7 +7,10 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 POST_ONLY = {"app-errors/bulk_resolve"}
 
 
-def test_api_root_lists_every_endpoint_with_absolute_links_that_answer(staff_client):
+def test_api_root_lists_every_endpoint_with_absolute_links_that_answer(staff, staff_client):
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
     response = staff_client.get("/api/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     links = response.json()
@@ -17,6 +20,8 @@ def test_api_root_lists_every_endpoint_with_absolute_links_that_answer(staff_cli
         "app-errors/bulk_resolve",
         "app-errors/export.csv",
         "app-errors/export.jsonl",
+        "groups",
+        "alert-rules",
         "schema",
         "docs",
     } <= set(links)
