@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from errors.alerts.models import AlertRule, Trigger, WebhookFormat
+from errors.alerts.models import RULE_FIELDS, AlertRule, Trigger, WebhookFormat
 from errors.alerts.rules import check_alert_rule
 from errors.alerts.webhook_urls import mask_webhook_url
 from errors.models import Severity
@@ -40,20 +40,7 @@ class AlertRuleForm(forms.ModelForm):
 
     class Meta:
         model = AlertRule
-        fields = [
-            "name",
-            "enabled",
-            "triggers",
-            "min_severity",
-            "app",
-            "environment",
-            "threshold_count",
-            "threshold_minutes",
-            "webhook_url",
-            "webhook_format",
-            "emails",
-            "max_per_hour",
-        ]
+        fields = list(RULE_FIELDS)
         labels = {
             "app": "Only app",
             "environment": "Only environment",

@@ -20,6 +20,15 @@ from errors.models import ActivityKind, AppError, ErrorGroup, ErrorGroupActivity
 from errors.routers import errors_alias
 from errors.write_queue import writer_turn
 
+# What a resolve or unresolve of a group writes on the group's row.
+RESOLUTION_FIELDS = [
+    "resolved",
+    "resolved_by",
+    "resolved_timestamp",
+    "resolved_in_next_release",
+    "resolved_release",
+    "regressed_at",
+]
 # Rows per batch: about 50-100 ms of SQLite's write lock, well under the 250 ms budget.
 RESOLVE_BATCH = 1000
 
@@ -41,16 +50,7 @@ def resolve_error_group(
         group.resolved_in_next_release = bool(in_next_release)
         group.resolved_release = str(release)[:100] if in_next_release else ""
         group.regressed_at = None
-        group.save(
-            update_fields=[
-                "resolved",
-                "resolved_by",
-                "resolved_timestamp",
-                "resolved_in_next_release",
-                "resolved_release",
-                "regressed_at",
-            ]
-        )
+        group.save(update_fields=RESOLUTION_FIELDS)
         details = {"in_next_release": True, "release": group.resolved_release}
         _record(group, ActivityKind.RESOLVED, by, now, details if in_next_release else {})
     close_occurrences(group=group, by=by, at=now, batch_size=batch_size)
@@ -95,15 +95,7 @@ def unresolve_error_group(
         closed_at = group.resolved_timestamp
         group.resolved, group.resolved_by, group.resolved_timestamp = False, None, None
         group.resolved_in_next_release, group.resolved_release = False, ""
-        group.save(
-            update_fields=[
-                "resolved",
-                "resolved_by",
-                "resolved_timestamp",
-                "resolved_in_next_release",
-                "resolved_release",
-            ]
-        )
+        group.save(update_fields=RESOLUTION_FIELDS)
         _record(group, ActivityKind.UNRESOLVED, by, timezone.now())
     reopen_occurrences(group=group, closed_at=closed_at, batch_size=batch_size)
     return group
@@ -207,16 +199,7 @@ def settle_groups_of(*, group_ids: set[int], by: Any) -> None:
                 group.regressed_at = None
                 kind = ActivityKind.RESOLVED
             group.resolved_in_next_release, group.resolved_release = False, ""
-            group.save(
-                update_fields=[
-                    "resolved",
-                    "resolved_by",
-                    "resolved_timestamp",
-                    "resolved_in_next_release",
-                    "resolved_release",
-                    "regressed_at",
-                ]
-            )
+            group.save(update_fields=RESOLUTION_FIELDS)
             _record(group, kind, by, now)
 
 

@@ -19,6 +19,20 @@ class Severity(models.IntegerChoices):
     CRITICAL = logging.CRITICAL, "Critical"
 
 
+def staff_member() -> models.ForeignKey:
+    """A link to a staff member (who resolved, who muted). Staff live in the default
+    database and errors may not: no constraint, and no cascade from the staff side
+    (errors.signals clears the links when a staff member is deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+
 class AppErrorQuerySet(models.QuerySet):
     def unresolved(self) -> "AppErrorQuerySet":
         return self.filter(resolved=False)
@@ -48,14 +62,7 @@ class AppError(models.Model):
     resolved = models.BooleanField(default=False)
     # Errors may live in their own database, so no FK constraint and no cascade query from
     # Staff's side; errors.signals clears the link when a staff member is deleted (SET_NULL).
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    resolved_by = staff_member()
     resolved_timestamp = models.DateTimeField(null=True, blank=True)
     # Every stored error belongs to one group (errors.grouping decides which); null only for
     # rows recorded before groups existed, until group_app_errors has run.
@@ -260,14 +267,7 @@ class ErrorGroup(models.Model):
     first_release = models.CharField(max_length=100, blank=True, default="")
     last_release = models.CharField(max_length=100, blank=True, default="")
     resolved = models.BooleanField(default=False)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    resolved_by = staff_member()
     resolved_timestamp = models.DateTimeField(null=True, blank=True)
     # Resolved "in the next release": only occurrences from a release first seen after the
     # resolve reopen the group.
@@ -314,14 +314,7 @@ class ErrorGroupActivity(models.Model):
 
     group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="activity")
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
-    who = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    who = staff_member()
     when = models.DateTimeField(default=timezone.now)
     details = models.JSONField(default=dict, blank=True)
 

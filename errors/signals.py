@@ -8,12 +8,14 @@ from django.db import DatabaseError
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from errors.models import AppError
+from errors.models import AppError, ErrorGroup, ErrorGroupActivity
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
 def clear_resolved_by(sender, instance, **kwargs) -> None:
     AppError.objects.filter(resolved_by_id=instance.pk).update(resolved_by=None)
+    ErrorGroup.objects.filter(resolved_by_id=instance.pk).update(resolved_by=None)
+    ErrorGroupActivity.objects.filter(who_id=instance.pk).update(who=None)
 
 
 # Up to this many ungrouped errors are grouped by ``migrate`` itself (seconds); a larger

@@ -348,3 +348,15 @@ def test_a_release_first_seen_in_a_rolled_back_transaction_is_recorded_again(set
     push_invoice(2)
 
     assert ErrorRelease.objects.filter(version="7.0").exists()
+
+
+def test_deleting_a_staff_member_clears_their_name_from_groups_and_activity(staff):
+    push_invoice(1)
+    group = ErrorGroup.objects.get()
+    resolve_error_group(group=group, by=staff)
+
+    staff.delete()
+
+    group.refresh_from_db()
+    assert group.resolved and group.resolved_by_id is None
+    assert ErrorGroupActivity.objects.get(kind="resolved").who_id is None

@@ -43,6 +43,23 @@ class DeliveryStatus(models.TextChoices):
     SUPPRESSED = "suppressed", "Suppressed"
 
 
+# What staff set on a rule, in the order the form and the API show it.
+RULE_FIELDS = (
+    "name",
+    "enabled",
+    "triggers",
+    "min_severity",
+    "app",
+    "environment",
+    "threshold_count",
+    "threshold_minutes",
+    "webhook_url",
+    "webhook_format",
+    "emails",
+    "max_per_hour",
+)
+
+
 class AlertRule(models.Model):
     """When to tell whom: which group changes (triggers) of which errors (severity, app,
     environment) are sent to a webhook and/or e-mail addresses, at most ``max_per_hour``."""

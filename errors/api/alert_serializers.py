@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from errors.alerts.models import (
+    RULE_FIELDS,
     AlertDelivery,
     AlertRule,
     Channel,
@@ -80,22 +81,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AlertRule
-        fields = [
-            "id",
-            "name",
-            "enabled",
-            "triggers",
-            "min_severity",
-            "app",
-            "environment",
-            "threshold_count",
-            "threshold_minutes",
-            "webhook_url",
-            "webhook_format",
-            "emails",
-            "max_per_hour",
-            "created",
-        ]
+        fields = ["id", *RULE_FIELDS, "created"]
         read_only_fields = ["id", "created"]
 
     def to_representation(self, rule: AlertRule) -> dict[str, Any]:
