@@ -357,7 +357,8 @@ def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
     assert found("dupl* timesh*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
     assert expand_prefixes(alias, parse_search("zzq*")) is None
     assert found("zzq*") == set() and found("dupl* zzq*") == set()
-    monkeypatch.setattr(errors.search.language, "MAX_PREFIX_WORDS", 1)  # too many words: kept a prefix
+    # Too many words: kept a prefix.
+    monkeypatch.setattr(errors.search.language, "MAX_PREFIX_WORDS", 1)
     assert to_tsquery(expand_prefixes(alias, parse_search("dupl*"))) == "('dupl':*)"
     assert found("dupl*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
 
