@@ -65,9 +65,9 @@ def _tsquery_word(word: str) -> str:
 
 def expand_prefixes(alias: str, terms: list[SearchTerm]) -> list[SearchTerm] | None:
     """The terms with each prefix replaced by the indexed words it starts, when there are at
-    most MAX_PREFIX_WORDS of them (migration 0009 keeps the words); None when a prefix
-    starts no indexed word, so nothing can match. GIN answers whole words several times
-    faster than a prefix, which it must read into a bitmap word by word."""
+    most MAX_PREFIX_WORDS of them (errors/migrations/0001_squashed_0011_errors.py keeps the words);
+    None when a prefix starts no indexed word, so nothing can match. GIN answers whole words
+    several times faster than a prefix, which it must read into a bitmap word by word."""
     expanded = []
     with connections[alias].cursor() as cursor:
         for term in terms:
