@@ -25,7 +25,7 @@ from django.db import connections, transaction
 from django.db.models.fields.json import KT
 
 from errors.conf import app_errors_setting
-from errors.context import is_project_file
+from errors.frames import is_project_file
 from errors.group_writes import (
     GROUP,
     HOURLY,

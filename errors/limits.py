@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from errors.conf import app_errors_setting
-from errors.context import safe_str
+from errors.json_values import safe_str
 
 TRUNCATION_MARKER = "…[truncated]"
 NUL_MARKER = "\u2400"

@@ -7,8 +7,9 @@ persist plain records at or above a level.
 
 import logging
 
-from errors.context import project_relative_path, safe_str
+from errors.frames import project_relative_path
 from errors.grouping import logged_fingerprint_parts
+from errors.json_values import safe_str
 
 
 class LoggedMessage(Exception):

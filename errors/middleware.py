@@ -5,7 +5,8 @@ from collections.abc import Callable
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 
-from errors.context import describe_frame, extract_request_context, innermost_project_frame
+from errors.context import extract_request_context
+from errors.frames import describe_frame, innermost_project_frame
 from errors.services import persist_app_error
 
 # Exceptions Django turns into ordinary 4xx responses: the client's mistake, not a failure.

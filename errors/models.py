@@ -49,7 +49,8 @@ class AppError(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No single-column indexes: apperror_time_id, apperror_job_time and apperror_user_time
-    # start with these columns and serve the same lookups (migration 0010).
+    # start with these columns and serve the same lookups (see
+    # errors/migrations/0001_squashed_0011_errors.py).
     timestamp = models.DateTimeField(default=timezone.now)
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
@@ -161,11 +162,11 @@ class AppErrorCount(models.Model):
     exact on every insert, update and delete of an error. An error without an app counts
     under ``""``.
 
-    A key has a row per ``shard`` (migration 0010): on PostgreSQL each connection writes to
-    its own (its backend pid modulo SHARDS), so concurrent writers do not queue on one row's
-    lock until commit; SQLite has one writer at a time and always writes shard 0. On
-    PostgreSQL a removal subtracts in the writer's shard, so a shard's total may be
-    negative: read the SUM over the shards, never one row."""
+    A key has a row per ``shard`` (errors/migrations/0001_squashed_0011_errors.py): on
+    PostgreSQL each connection writes to its own (its backend pid modulo SHARDS), so
+    concurrent writers do not queue on one row's lock until commit; SQLite has one writer at
+    a time and always writes shard 0. On PostgreSQL a removal subtracts in the writer's
+    shard, so a shard's total may be negative: read the SUM over the shards, never one row."""
 
     SHARDS = 8
 
@@ -180,8 +181,8 @@ class AppErrorCount(models.Model):
 
 
 class AppErrorHourlyCount(AppErrorCount):
-    """The totals per UTC hour (migration 0004): the trend chart sums a few thousand of
-    these instead of grouping millions of errors."""
+    """The totals per UTC hour (errors/migrations/0001_squashed_0011_errors.py): the trend chart
+    sums a few thousand of these instead of grouping millions of errors."""
 
     hour = models.DateTimeField()
 
@@ -199,8 +200,8 @@ class AppErrorHourlyCount(AppErrorCount):
 
 
 class AppErrorDailyCount(AppErrorCount):
-    """The same totals per UTC day (migration 0005): a 90-day chart sums about a hundred of
-    these per app and severity instead of thousands of hourly rows."""
+    """The same totals per UTC day (errors/migrations/0001_squashed_0011_errors.py): a 90-day chart
+    sums about a hundred of these per app and severity instead of thousands of hourly rows."""
 
     day = models.DateField()
 
@@ -222,8 +223,9 @@ class AppErrorSearchDocument(models.Model):
     context values (not its trace), written by a trigger when the error is inserted.
 
     It is a side table so that resolving an error, an UPDATE of the main row, never rewrites
-    the GIN index entry. The table, its index and triggers are created by migration
-    0002_search on PostgreSQL only (SQLite gets an FTS5 table instead), hence unmanaged.
+    the GIN index entry. The table, its index and triggers are created by
+    errors/migrations/0001_squashed_0011_errors.py on PostgreSQL only (SQLite gets an FTS5 table
+    instead), hence unmanaged.
     """
 
     error = models.OneToOneField(

@@ -15,16 +15,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from errors.conf import app_errors_setting
-from errors.context import (
-    AppErrorContext,
-    current_frame,
-    describe_frame,
-    dotted_class_name,
-    format_call_stack,
-    format_trace,
-    safe_str,
-    to_json_safe,
-)
+from errors.context import AppErrorContext
+from errors.frames import current_frame, describe_frame
 from errors.group_services import settle_groups_of
 from errors.group_writes import (
     GroupVanished,
@@ -33,12 +25,14 @@ from errors.group_writes import (
     write_occurrence,
 )
 from errors.inserts import prepare_insert
+from errors.json_values import safe_str, to_json_safe
 from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
 from errors.selectors import has_active_filters
 from errors.spool import SpoolUnavailable, append_to_spool, replay_if_due
+from errors.traces import dotted_class_name, format_call_stack, format_trace
 from errors.write_queue import writer_turn
 
 logger = logging.getLogger("errors.persist")

@@ -34,10 +34,10 @@ from django.db import Error as DatabaseError
 from django.db import connections, transaction
 
 from errors.conf import app_errors_setting
-from errors.context import safe_str
 from errors.group_writes import GroupKey, group_key_for, write_occurrence
 from errors.grouping import Fingerprint
 from errors.inserts import prepare_insert
+from errors.json_values import safe_str
 from errors.limits import Limits, bound_column, sanitize_text
 from errors.models import AppError
 from errors.routers import errors_alias

@@ -8,13 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from demo.records import DemoJob
-from errors.context import (
-    extract_job_context,
-    extract_request_context,
-    format_trace,
-    safe_str,
-    to_json_safe,
-)
+from errors.context import extract_job_context, extract_request_context
+from errors.json_values import safe_str, to_json_safe
+from errors.traces import format_trace
 
 
 def test_request_context_for_an_anonymous_user():

@@ -245,14 +245,14 @@ def test_search_inside_a_subquery_keeps_to_its_own_rows(staff):
 
 
 def test_sqlite_walks_the_time_index_only_to_find_a_few_of_many_matches(monkeypatch):
-    import errors.search
+    import errors.search.filtering
 
     for index in range(4):
         AppErrorFactory(message=f"broad word {index}")
     AppErrorFactory(message="narrow broad")
     if connections[errors_alias()].vendor != "sqlite":
         pytest.skip("SQLite's plan choice")
-    monkeypatch.setattr(errors.search, "ROWID_LOOKUP_COST", 1)  # as at a million rows
+    monkeypatch.setattr(errors.search.filtering, "ROWID_LOOKUP_COST", 1)  # as at a million rows
     broad = search_app_errors(AppError.objects.all(), "broad").order_by("-timestamp")
     narrow = search_app_errors(AppError.objects.all(), "narrow").order_by("-timestamp")
     assert "+" in str(broad[:1].query)  # 5 of 5 rows match, 1 wanted: walk
@@ -263,14 +263,14 @@ def test_sqlite_walks_the_time_index_only_to_find_a_few_of_many_matches(monkeypa
 
 
 def test_postgresql_fetches_few_matches_by_id_and_joins_for_many(monkeypatch):
-    import errors.search
+    import errors.search.filtering
 
     for index in range(4):
         AppErrorFactory(message=f"broad word {index}")
     AppErrorFactory(message="narrow broad")
     if connections[errors_alias()].vendor != "postgresql":
         pytest.skip("PostgreSQL's plan choice")
-    monkeypatch.setattr(errors.search, "BROAD_PG_SEARCH", 2)
+    monkeypatch.setattr(errors.search.filtering, "BROAD_PG_SEARCH", 2)
     broad = search_app_errors(AppError.objects.all(), "broad")
     narrow = search_app_errors(AppError.objects.all(), "narrow")
     assert "@@" in str(broad.query) and "ANY(" not in str(broad.query)
@@ -278,8 +278,8 @@ def test_postgresql_fetches_few_matches_by_id_and_joins_for_many(monkeypatch):
     assert broad.count() == 5 and [e.message for e in narrow] == ["narrow broad"]
     # The planner's estimate alone sends a single word down the join; never several words,
     # whose estimate is a product of guesses.
-    monkeypatch.setattr(errors.search, "BROAD_PG_SEARCH", 100)
-    monkeypatch.setattr(errors.search, "SURELY_BROAD_PG_SEARCH", 0)
+    monkeypatch.setattr(errors.search.filtering, "BROAD_PG_SEARCH", 100)
+    monkeypatch.setattr(errors.search.filtering, "SURELY_BROAD_PG_SEARCH", 0)
     assert "@@" in str(search_app_errors(AppError.objects.all(), "broad").query)
     two_words = search_app_errors(AppError.objects.all(), "broad word")
     assert "ANY(" in str(two_words.query) and two_words.count() == 4
@@ -338,7 +338,7 @@ def test_search_count_comes_from_the_index_and_agrees_with_the_rows():
 
 
 def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
-    import errors.search
+    import errors.search.language
     from errors.search import expand_prefixes
 
     alias = errors_alias()
@@ -357,7 +357,8 @@ def test_postgresql_prefixes_become_the_indexed_words_they_start(monkeypatch):
     assert found("dupl* timesh*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
     assert expand_prefixes(alias, parse_search("zzq*")) is None
     assert found("zzq*") == set() and found("dupl* zzq*") == set()
-    monkeypatch.setattr(errors.search, "MAX_PREFIX_WORDS", 1)  # too many words: kept a prefix
+    # Too many words: kept a prefix.
+    monkeypatch.setattr(errors.search.language, "MAX_PREFIX_WORDS", 1)
     assert to_tsquery(expand_prefixes(alias, parse_search("dupl*"))) == "('dupl':*)"
     assert found("dupl*") == {"duplicate key on timesheet", "duplicated row in timesheets"}
 
