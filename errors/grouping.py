@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence, Set
 from types import FrameType
 
-from errors.context import innermost_project_frame
+from errors.frames import innermost_project_frame
 
 GROUPING_VERSION: int = 1
 DEFAULT_PLACEHOLDER = "{{ default }}"
