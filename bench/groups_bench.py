@@ -61,18 +61,23 @@ def last_json(output: str) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def benchmark(rows: int) -> dict:
+def benchmark(rows: int, previous: dict | None = None) -> dict:
+    """Fill and group a fresh database, then resolve; with ``previous`` (the last result on
+    this database) only the resolve is measured again, on the database that result left."""
     env = scratch_environment("groups")
-    fresh_database(env)
-    subprocess.run(
-        [sys.executable, "-m", "bench.generate", "--rows", str(rows), "--quiet"],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-    )
-    started = time.perf_counter()
-    manage(env, "group_app_errors", "--quiet")
-    backfill_s = time.perf_counter() - started
+    if previous is None:
+        fresh_database(env)
+        subprocess.run(
+            [sys.executable, "-m", "bench.generate", "--rows", str(rows), "--quiet"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
+        started = time.perf_counter()
+        manage(env, "group_app_errors", "--quiet")
+        backfill_s = time.perf_counter() - started
+    else:
+        backfill_s = previous["backfill_s"]
     figures = last_json(manage(env, "shell", "-c", GROUP_FIGURES))
     writer = subprocess.Popen(
         [sys.executable, "-m", "bench.prune_bench", "writer"],
@@ -93,11 +98,11 @@ def benchmark(rows: int) -> dict:
     writes = json.loads(output.strip().splitlines()[-1])
     return {
         "vendor": "postgresql" if "DATABASE_URL" in env else "sqlite",
-        "rows": rows,
+        "rows": previous["rows"] if previous else rows,
         "groups": figures["groups"],
         "biggest_share": round(figures["biggest"] / max(figures["rows"], 1), 3),
         "backfill_s": round(backfill_s, 1),
-        "backfill_per_second": round(rows / backfill_s),
+        "backfill_per_second": round((previous["rows"] if previous else rows) / backfill_s),
         **resolve,
         "before": latency([write for write in writes if write[0] < started]),
         "during": latency([write for write in writes if started <= write[0] < ended]),
@@ -137,9 +142,18 @@ def render_section(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument(
+        "--resolve-only",
+        action="store_true",
+        help="measure the resolve again on the database the last run left",
+    )
     add_output_arguments(parser, BASE_DIR)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    result = benchmark(args.rows)
+    previous = None
+    if args.resolve_only:
+        vendor = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
+        previous = json.loads((args.results / f"groups-{vendor}.json").read_text())
+    result = benchmark(args.rows, previous)
     print(json.dumps(result), flush=True)
     record_result(result, name="groups", args=args, heading=SECTION, render=render_section)
     return 0

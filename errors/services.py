@@ -90,7 +90,9 @@ def persist_app_error(
     missing), the error is appended to the spool (``APP_ERRORS["SPOOL_PATH"]``), the failure
     is logged, and the unsaved AppError is returned: ``error._state.adding`` is still True and
     ``error.pk`` is the id the row gets when ``replay_error_spool`` stores it. Only when the
-    spool cannot be written either is the error logged alone and None returned.
+    spool cannot be written either is the error logged alone and None returned. An
+    occurrence the storm limit counted without storing (``GROUP_ROWS_PER_HOUR``) is returned
+    unsaved too, with ``error.group_change.stored`` False.
 
     The error joins the group its fingerprint names (errors.grouping): by default the
     exception type, the culprit and the normalized message. ``fingerprint`` replaces that
