@@ -21,7 +21,7 @@ import sys
 import time
 
 from bench.environment import BASE_DIR, manage, scratch_environment
-from bench.prune_bench import fresh_database, latency
+from bench.prune_bench import beside_a_writer, fresh_database, latency_cells
 from bench.report import add_output_arguments, record_result
 
 SECTION = "## Error groups"
@@ -79,23 +79,9 @@ def benchmark(rows: int, previous: dict | None = None) -> dict:
     else:
         backfill_s = previous["backfill_s"]
     figures = last_json(manage(env, "shell", "-c", GROUP_FIGURES))
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "bench.prune_bench", "writer"],
-        cwd=BASE_DIR,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    resolve, before, during = beside_a_writer(
+        env, lambda: last_json(manage(env, "shell", "-c", RESOLVE_BIGGEST))
     )
-    if writer.stdout.readline().strip() != "baseline":
-        raise RuntimeError("the writer stopped before its baseline")
-    started = time.time()
-    resolve = last_json(manage(env, "shell", "-c", RESOLVE_BIGGEST))
-    ended = time.time()
-    output, _ = writer.communicate("stop\n")
-    if writer.returncode != 0:
-        raise RuntimeError("the writer failed")
-    writes = json.loads(output.strip().splitlines()[-1])
     return {
         "vendor": "postgresql" if "DATABASE_URL" in env else "sqlite",
         "rows": previous["rows"] if previous else rows,
@@ -104,8 +90,8 @@ def benchmark(rows: int, previous: dict | None = None) -> dict:
         "backfill_s": round(backfill_s, 1),
         "backfill_per_second": round((previous["rows"] if previous else rows) / backfill_s),
         **resolve,
-        "before": latency([write for write in writes if write[0] < started]),
-        "during": latency([write for write in writes if started <= write[0] < ended]),
+        "before": before,
+        "during": during,
         "load_average": round(os.getloadavg()[0], 1),
     }
 
@@ -127,14 +113,11 @@ def render_section(results: list[dict]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in sorted(results, key=lambda result: result["vendor"]):
-        before, during = result["before"], result["during"]
         lines.append(
             f"| {result['vendor']} | {result['groups']:,} | {result['biggest_share']:.0%} "
             f"| {result['backfill_s']:.0f} s | {result['backfill_per_second']:,} "
             f"| {result['resolve_s']:.2f} s ({result['closed']:,}) | {result['unresolve_s']:.2f} s "
-            f"| {before['median_ms']} / {before['p99_ms']} / {before['max_ms']} ms "
-            f"| {during['median_ms']} / {during['p99_ms']} / {during['max_ms']} ms "
-            f"| {result['load_average']} |"
+            f"{latency_cells(result)}| {result['load_average']} |"
         )
     return "\n".join(lines) + "\n"
 

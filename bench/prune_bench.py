@@ -109,6 +109,32 @@ def benchmark(rows: int) -> dict:
         env=env,
         check=True,
     )
+
+    def prune() -> tuple[str, float]:
+        started = time.time()
+        said = manage(env, "prune_app_errors", "--older-than-days", str(OLDER_THAN_DAYS))
+        return said, time.time() - started
+
+    (said, seconds), before, during = beside_a_writer(env, prune)
+    deleted = int(said.split()[1])
+    vendor = "postgresql" if "DATABASE_URL" in env else "sqlite"
+    batch_size = manage(env, "shell", "-c", BATCH_SIZE).strip().splitlines()[-1]
+    return {
+        "vendor": vendor,
+        "rows": rows,
+        "batch_size": int(batch_size),
+        "deleted": deleted,
+        "seconds": round(seconds, 2),
+        "per_second": round(deleted / seconds),
+        "before": before,
+        "during": during,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def beside_a_writer(env: dict[str, str], action):
+    """Run ``action`` while another process persists an error every 10 ms; returns what
+    ``action`` returned and the writer's latency before it and during it."""
     writer = subprocess.Popen(
         [sys.executable, "-m", "bench.prune_bench", "writer"],
         cwd=BASE_DIR,
@@ -120,26 +146,24 @@ def benchmark(rows: int) -> dict:
     if writer.stdout.readline().strip() != "baseline":
         raise RuntimeError("the writer stopped before its baseline")
     started = time.time()
-    said = manage(env, "prune_app_errors", "--older-than-days", str(OLDER_THAN_DAYS))
+    outcome = action()
     ended = time.time()
     output, _ = writer.communicate("stop\n")
     if writer.returncode != 0:
         raise RuntimeError("the writer failed")
     writes = json.loads(output.strip().splitlines()[-1])
-    deleted = int(said.split()[1])
-    vendor = "postgresql" if "DATABASE_URL" in env else "sqlite"
-    batch_size = manage(env, "shell", "-c", BATCH_SIZE).strip().splitlines()[-1]
-    return {
-        "vendor": vendor,
-        "rows": rows,
-        "batch_size": int(batch_size),
-        "deleted": deleted,
-        "seconds": round(ended - started, 2),
-        "per_second": round(deleted / (ended - started)),
-        "before": latency([write for write in writes if write[0] < started]),
-        "during": latency([write for write in writes if started <= write[0] < ended]),
-        "load_average": round(os.getloadavg()[0], 1),
-    }
+    before = latency([write for write in writes if write[0] < started])
+    during = latency([write for write in writes if started <= write[0] < ended])
+    return outcome, before, during
+
+
+def latency_cells(result: dict) -> str:
+    """The writer's latency before and during, as two table cells."""
+    before, during = result["before"], result["during"]
+    return (
+        f"| {before['median_ms']} / {before['p99_ms']} / {before['max_ms']} ms "
+        f"| {during['median_ms']} / {during['p99_ms']} / {during['max_ms']} ms "
+    )
 
 
 def render_section(results: list[dict]) -> str:
@@ -156,13 +180,9 @@ def render_section(results: list[dict]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in sorted(results, key=lambda result: result["vendor"]):
-        before, during = result["before"], result["during"]
         lines.append(
             f"| {result['vendor']} | {result['deleted']:,} | {result['seconds']:.1f} s "
-            f"| {result['per_second']:,} "
-            f"| {before['median_ms']} / {before['p99_ms']} / {before['max_ms']} ms "
-            f"| {during['median_ms']} / {during['p99_ms']} / {during['max_ms']} ms "
-            f"| {result['load_average']} |"
+            f"| {result['per_second']:,} {latency_cells(result)}| {result['load_average']} |"
         )
     return "\n".join(lines) + "\n"
 
