@@ -158,9 +158,7 @@ def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> bo
     ops = Statements(connection)
     try:
         with writer_turn(connection), transaction.atomic(using=alias):
-            created = len(keyed)
-            ids = _ensure_groups(ops, keyed)
-            created -= sum(1 for fingerprint in keyed if fingerprint in ids.existing)
+            ids, created = _ensure_groups(ops, keyed)
             figures = {ids[fp]: GroupFigures.of(ops, members) for fp, (_, members) in keyed.items()}
             _claim(ops, keyed, ids)
             _add_figures(ops, figures)
@@ -171,17 +169,14 @@ def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> bo
     return True
 
 
-class _GroupIds(dict):
-    existing: set[str]
-
-
-def _ensure_groups(ops: Statements, keyed: dict) -> _GroupIds:
-    found = _GroupIds(
+def _ensure_groups(ops: Statements, keyed: dict) -> tuple[dict[str, int], int]:
+    """The group id of each fingerprint of the batch, and how many groups it created."""
+    found = dict(
         ErrorGroup.objects.using(ops.connection.alias)
         .filter(fingerprint__in=list(keyed))
         .values_list("fingerprint", "id")
     )
-    found.existing = set(found)
+    made = 0
     with ops.connection.cursor() as cursor:
         for fingerprint, (key, members) in keyed.items():
             if fingerprint in found:
@@ -195,9 +190,8 @@ def _ensure_groups(ops: Statements, keyed: dict) -> _GroupIds:
                 message=first["message"],
             )
             found[fingerprint], created = ops.ensure_group(cursor, stand_in, key)
-            if not created:
-                found.existing.add(fingerprint)
-    return found
+            made += int(created)
+    return found, made
 
 
 def _claim(ops: Statements, keyed: dict, ids: dict[str, int]) -> None:

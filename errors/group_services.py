@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from errors.conf import app_errors_setting
@@ -185,10 +186,17 @@ def settle_groups_of(*, group_ids: set[int], by: Any) -> None:
     alias = errors_alias()
     now = timezone.now()
     with _write(alias):
-        for group in ErrorGroup.objects.using(alias).filter(pk__in=group_ids).order_by("pk"):
-            has_open = (
-                AppError.objects.using(alias).filter(group_id=group.pk, resolved=False).exists()
-            )
+        # One query for the groups and whether each still has an open occurrence (an
+        # EXISTS that stops at the first), not one query a group.
+        still_open = AppError.objects.using(alias).filter(group_id=OuterRef("pk"), resolved=False)
+        groups = (
+            ErrorGroup.objects.using(alias)
+            .filter(pk__in=group_ids)
+            .annotate(has_open=Exists(still_open))
+            .order_by("pk")
+        )
+        for group in groups:
+            has_open = group.has_open
             if group.resolved == (not has_open):
                 continue
             if has_open:
