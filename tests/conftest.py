@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +74,19 @@ def webhook_receiver():
 
     with WebhookReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def api(staff) -> APIClient:
+    """The API as a staff member allowed to resolve."""
+    client = APIClient()
+    client.force_authenticate(staff)
+    return client
+
+
+@pytest.fixture
+def viewer_api(viewer) -> APIClient:
+    """The API as a staff member who may only look."""
+    client = APIClient()
+    client.force_authenticate(viewer)
+    return client

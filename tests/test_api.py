@@ -15,20 +15,6 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 LIST = "/api/app-errors/"
 
 
-@pytest.fixture
-def api(staff) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(staff)
-    return client
-
-
-@pytest.fixture
-def viewer_api(viewer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(viewer)
-    return client
-
-
 def messages(response) -> list[str]:
     return [row["message"] for row in response.json()["results"]]
 

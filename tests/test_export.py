@@ -26,13 +26,6 @@ API_CSV, API_JSONL = "/api/app-errors/export.csv", "/api/app-errors/export.jsonl
 FORMULAS = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
-@pytest.fixture
-def api(staff) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(staff)
-    return client
-
-
 def download(client, url: str, params: dict | None = None) -> bytes:
     response = client.get(url, params or {})
     assert response.status_code == 200, response.content

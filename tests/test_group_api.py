@@ -16,20 +16,6 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 LIST = "/api/groups/"
 
 
-@pytest.fixture
-def api(staff) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(staff)
-    return client
-
-
-@pytest.fixture
-def viewer_api(viewer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(viewer)
-    return client
-
-
 def detail(group: ErrorGroup, action: str = "") -> str:
     return f"{LIST}{group.pk}/{action + '/' if action else ''}"
 
