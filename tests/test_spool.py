@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections, transaction
 
-from errors.models import AppError
+from errors.models import AppError, ErrorGroup
 from errors.routers import errors_alias
 from errors.services import persist_app_error
 from errors.spool import append_to_spool, count_pending, replay_spool
@@ -81,6 +81,24 @@ def test_errors_spooled_while_the_database_is_away_are_stored_once_by_replay(
     assert (result.stored, result.already_stored, result.kept) == (0, 5, 0)
     assert AppError.objects.count() == 5
     assert not isolated_error_spool.exists()
+
+
+def test_spooled_errors_join_their_groups_when_replayed_with_their_own_fingerprint(
+    unreachable_errors_database, isolated_error_spool
+):
+    plain = [persist_app_error(failing(f"Xero push {number} failed")) for number in range(3)]
+    custom = persist_app_error(failing("Quote 7 stuck"), fingerprint=["quotes", "{{ default }}"])
+    assert all(error._state.adding for error in [*plain, custom])
+
+    unreachable_errors_database()
+    replay_spool()
+
+    groups = {group.pk: group for group in ErrorGroup.objects.all()}
+    stored = {error.pk: AppError.objects.get(pk=error.pk).group_id for error in [*plain, custom]}
+    assert len({stored[error.pk] for error in plain}) == 1
+    assert groups[stored[plain[0].pk]].count == 3
+    assert groups[stored[custom.pk]].fingerprint_parts[0] == "quotes"
+    assert sum(group.count for group in groups.values()) == 4
 
 
 def test_replay_reports_what_it_did(unreachable_errors_database, isolated_error_spool):
