@@ -27,10 +27,10 @@ test: install chromium
 	exit $$status
 
 # Everything but the tests marked slow (browser journeys, schemathesis, the bench smoke run,
-# many processes at once): under a minute, for the edit-test loop.
+# many processes at once) on two pytest workers: under a minute, for the edit-test loop.
 test-fast: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
