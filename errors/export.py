@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import Func, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
@@ -113,7 +113,8 @@ def iter_app_error_rows(
     queryset = list_app_errors(filterset).prefetch_related(None)
     ordering = _ordering(queryset)
     vendor = connections[queryset.db].vendor
-    readers = _readers(vendor)
+    in_sql = _texts_in_sql(vendor)
+    readers = {kind: read for kind, read in _readers(vendor).items() if kind not in in_sql}
     # What each column needs done to the database's value, skipping those kept as they are.
     conversions = [
         (i, readers[column.kind]) for i, column in enumerate(columns) if column.kind in readers
@@ -124,7 +125,9 @@ def iter_app_error_rows(
     # formatted again, took a third of the export's time.
     annotations = {**ANNOTATIONS}
     for column in columns:
-        if column.kind in {"moment", "uuid"}:
+        if column.kind in in_sql:
+            annotations[f"export_{column.source}"] = in_sql[column.kind](column.source)
+        elif column.kind in {"moment", "uuid"}:
             annotations[f"export_{column.source}"] = Cast(column.source, TextField())
     sources = [
         f"export_{column.source}" if f"export_{column.source}" in annotations else column.source
@@ -215,6 +218,34 @@ def _readers(vendor: str) -> dict[str, Callable[[Any], Any]]:
     if vendor == "sqlite":
         return {"uuid": _sqlite_uuid, "moment": moment, "bool": bool}
     return {"moment": moment, "bool": bool}
+
+
+def _texts_in_sql(vendor: str) -> dict[str, Callable[[str], Func]]:
+    """Kinds of value SQLite can give as the API's text itself, in C, saving Python a
+    function call per value (a fifth of the export's time): a UUID's hyphens always, a
+    time when the API shows UTC ("YYYY-MM-DD HH:MM:SS[.ffffff]" becomes
+    "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"). NULL stays NULL."""
+    if vendor != "sqlite":
+        return {}
+    texts: dict[str, Callable[[str], Func]] = {"uuid": _SQLiteUUIDText}
+    tz = timezone.get_current_timezone()
+    if tz is datetime.UTC or getattr(tz, "key", None) in UTC_NAMES:
+        texts["moment"] = _SQLiteUTCText
+    return texts
+
+
+class _SQLiteUUIDText(Func):
+    template = (
+        "substr(%(expressions)s, 1, 8) || '-' || substr(%(expressions)s, 9, 4) || '-' || "
+        "substr(%(expressions)s, 13, 4) || '-' || substr(%(expressions)s, 17, 4) || '-' || "
+        "substr(%(expressions)s, 21)"
+    )
+    output_field = TextField()
+
+
+class _SQLiteUTCText(Func):
+    template = "replace(%(expressions)s, ' ', 'T') || 'Z'"
+    output_field = TextField()
 
 
 def _sqlite_uuid(text: str | None) -> str | None:
