@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.charts import bucket_captions, build_trend_charts
-from dashboard.dates import format_moment
+from dashboard.dates import format_moment, format_moment_in_full
+from errors.models import ErrorGroup
 from errors.selectors import count_app_errors_over_time, filter_app_errors
 from tests.factories import AppErrorFactory
 from tests.group_records import occur
@@ -108,3 +109,33 @@ def test_the_group_page_and_the_group_charts_have_their_tables(staff_client):
         reverse("group_list"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="group-summary"
     ).content.decode()
     assert "<caption>Occurrences by app</caption>" in summary
+
+
+def test_the_group_page_says_when_in_words_with_the_date_on_hover(staff_client, settings):
+    settings.TIME_ZONE = "UTC"
+    group = occur("sync")
+    ErrorGroup.objects.filter(pk=group.pk).update(
+        first_seen=timezone.now() - datetime.timedelta(hours=3, minutes=5)
+    )
+    group.refresh_from_db()
+    html = staff_client.get(reverse("group_detail", args=[group.pk])).content.decode()
+    first_seen = (
+        f'<time datetime="{group.first_seen.isoformat()}" '
+        f'title="{format_moment_in_full(group.first_seen)}">3 hours ago</time>'
+    )
+    assert first_seen in html
+    assert "0 minutes ago" not in html
+    # Job and user are typed on the group page, not carried as hidden fields.
+    assert '<label>Job <input type="text" name="job_id"' in html
+
+
+def test_the_moment_tag_writes_a_time_element_and_skips_none(settings):
+    settings.TIME_ZONE = "UTC"
+    from dashboard.templatetags.moments import moment
+
+    assert moment(None) == ""
+    when = datetime.datetime(2024, 11, 2, 14, tzinfo=datetime.UTC)
+    assert moment(when) == (
+        '<time datetime="2024-11-02T14:00:00+00:00" title="Sat 2 Nov 2024 14:00:00 UTC">'
+        "2 Nov 2024 14:00</time>"
+    )
