@@ -104,7 +104,7 @@ def test_the_group_page_and_the_group_charts_have_their_tables(staff_client):
     group = occur("sync", times=3)
     page = staff_client.get(reverse("group_detail", args=[group.pk])).content.decode()
     assert "<caption>Occurrences of this group</caption>" in page
-    assert re.search(r'<td class="num">3</td><td class="num">3</td></tr>', page)
+    assert re.search(r"<td>3</td><td>3</td></tr>", page)
     summary = staff_client.get(
         reverse("group_list"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="group-summary"
     ).content.decode()
