@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from dashboard.dates import format_day, format_moment
 from errors.models import Severity
 
 SEVERITY_COLOURS = {
@@ -38,6 +39,34 @@ def bucket_ranges(labels: list[str], bucket: str) -> list[list[str]]:
     return ranges
 
 
+def bucket_captions(labels: list[str], bucket: str) -> tuple[list[str], list[str]]:
+    """For each bucket label (local time), what the axis shows ("2 Nov 14:00", "2 Nov") and
+    what a tooltip or the table says ("2 Nov 14:00 to 15:00" with an en dash, "Mon 2 Nov")."""
+    axis, titles = [], []
+    for label in labels:
+        if bucket == "hour":
+            start = datetime.datetime.strptime(label, "%Y-%m-%dT%H:00")
+            end = start + datetime.timedelta(hours=1)
+            axis.append(format_moment(start))
+            titles.append(f"{format_moment(start)}\u2013{end:%H:%M}")
+        else:
+            day = datetime.datetime.strptime(label, "%Y-%m-%d").date()
+            axis.append(format_day(day))
+            titles.append(f"{day:%a} {format_day(day)}")
+    return axis, titles
+
+
+def chart_rows(datasets: list[dict[str, Any]], titles: list[str]) -> list[dict[str, Any]]:
+    """The chart's numbers as table rows, for readers without the canvas: one row per
+    bucket that has any, its count per series and its total."""
+    rows = []
+    for position, title in enumerate(titles):
+        counts = [dataset["data"][position] for dataset in datasets]
+        if any(counts):
+            rows.append({"title": title, "counts": counts, "total": sum(counts)})
+    return rows
+
+
 def build_trend_charts(trend: dict[str, Any]) -> dict[str, Any]:
     """Two stacked bar charts over the same time buckets: by severity and by app."""
     severity_datasets = [
@@ -60,9 +89,12 @@ def build_trend_charts(trend: dict[str, Any]) -> dict[str, Any]:
         }
         for position, (app, counts) in enumerate(trend["by_app"].items())
     ]
+    axis_labels, titles = bucket_captions(trend["labels"], trend["bucket"])
     return {
         "bucket": trend["bucket"],
         "labels": trend["labels"],
+        "axis_labels": axis_labels,
+        "titles": titles,
         "ranges": bucket_ranges(trend["labels"], trend["bucket"]),
         "total": trend["total"],
         "by_severity": severity_datasets,

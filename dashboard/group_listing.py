@@ -12,8 +12,11 @@ from django_tables2 import RequestConfig
 
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
+from dashboard.clean_urls import defaults_attribute
 from dashboard.forms import PageForm
 from dashboard.group_tables import GroupTable
+from dashboard.listing import URL_DEFAULTS
+from dashboard.quick_ranges import QuickRange, quick_range_links
 from errors.group_selectors import (
     build_sparklines,
     count_groups_over_time,
@@ -25,7 +28,18 @@ from errors.group_selectors import (
 
 DEFAULT_STATUS = "unresolved"
 # The filter bar's fields, in order; any other filter given rides along as a hidden input.
-VISIBLE_FILTERS = ("search", "status", "app", "severity__gte", "range", "release", "environment")
+VISIBLE_FILTERS = (
+    "search",
+    "status",
+    "app",
+    "severity__gte",
+    "range",
+    "timestamp__gte",
+    "timestamp__lte",
+    "release",
+    "environment",
+)
+GROUP_URL_DEFAULTS = {**URL_DEFAULTS, "status": DEFAULT_STATUS}
 
 
 def group_list_params(params: QueryDict) -> QueryDict:
@@ -38,6 +52,8 @@ def group_list_params(params: QueryDict) -> QueryDict:
 
 
 class GroupListing:
+    url_defaults = defaults_attribute(GROUP_URL_DEFAULTS)
+
     def __init__(self, request: HttpRequest, params: QueryDict) -> None:
         self.request = request
         self.params = group_list_params(params)
@@ -64,6 +80,10 @@ class GroupListing:
             if name not in VISIBLE_FILTERS and (value := self.params.get(name))
         ]
 
+    @cached_property
+    def quick_ranges(self) -> list[QuickRange]:
+        return quick_range_links(self.request.GET)
+
     @property
     def list_url(self) -> str:
         """This list as shown: where a plain (no-JavaScript) resolve returns to."""
@@ -86,6 +106,11 @@ class GroupListing:
         groups = [row.record for row in rows]
         table.prepare_rows(groups, build_sparklines([group.pk for group in groups]))
         return table
+
+    @cached_property
+    def group_count(self) -> int:
+        """How many groups the filter lists, without rendering the page of them."""
+        return self.filterset.qs.count()
 
     @cached_property
     def ungrouped(self) -> tuple[int, bool]:

@@ -2,6 +2,7 @@
 inline. Thin: parse the request, call a selector or service, render the page or the partial
 htmx asked for."""
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,9 +14,13 @@ from django_tables2 import RequestConfig
 
 from dashboard.access import RESOLVE_PERMISSION, require_resolve_permission, staff_required
 from dashboard.charts import build_trend_charts
+from dashboard.clean_urls import defaults_attribute, redirect_to_clean_url
 from dashboard.group_forms import MuteGroupForm, ResolveGroupForm
-from dashboard.group_listing import GroupListing
+from dashboard.group_listing import GROUP_URL_DEFAULTS, GroupListing
 from dashboard.group_tables import GroupTable, OccurrenceTable
+from dashboard.htmx_messages import with_messages
+from dashboard.listing import URL_DEFAULTS
+from dashboard.quick_ranges import quick_range_links
 from dashboard.views import partial_for, pretty_context, safe_next
 from errors.group_selectors import (
     build_sparklines,
@@ -36,7 +41,11 @@ from errors.selectors import filter_app_errors, list_app_errors
 
 LIST_TEMPLATE = "dashboard/group_list.html"
 DETAIL_TEMPLATE = "dashboard/group_detail.html"
-LIST_PARTIALS = {"group-body": "body", "group-summary": "summary", "group-results": "results"}
+LIST_PARTIALS = {
+    "group-body": "body",
+    "group-summary": "summary_refresh",
+    "group-results": "results",
+}
 DETAIL_PARTIALS = {"group-triage": "triage", "occurrences": "occurrences"}
 GROUPS_CHANGED = "groups-changed"
 OCCURRENCES_PER_PAGE = 25
@@ -46,11 +55,13 @@ OCCURRENCES_PER_PAGE = 25
 @staff_required
 @vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
 def group_list(request: HttpRequest) -> HttpResponse:
+    if clean := redirect_to_clean_url(request, GROUP_URL_DEFAULTS):
+        return clean
     listing = GroupListing(request, request.GET)
     template = partial_for(request, LIST_TEMPLATE, LIST_PARTIALS)
     # The charts are the page's dearest part and need JavaScript to draw: the page comes
     # without them and asks for its summary once loaded.
-    with_charts = template == f"{LIST_TEMPLATE}#summary"
+    with_charts = template == f"{LIST_TEMPLATE}#summary_refresh"
     return TemplateResponse(request, template, {"listing": listing, "with_charts": with_charts})
 
 
@@ -58,6 +69,8 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    if clean := redirect_to_clean_url(request, URL_DEFAULTS):
+        return clean
     group = found(group_id)
     params = request.GET.copy()
     params["group"] = str(group.pk)
@@ -76,6 +89,8 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
         "stored": count_stored_occurrences(group),
         "affected": list_affected_subjects(group),
         "charts": build_trend_charts(count_group_over_time(group)),
+        "url_defaults": defaults_attribute(URL_DEFAULTS),
+        "quick_ranges": quick_range_links(request.GET),
         **triage_context(request, group),
     }
     return TemplateResponse(
@@ -103,6 +118,7 @@ def resolve_group(request: HttpRequest, group_id: int) -> HttpResponse:
         lambda group: resolve_error_group(
             group=group, by=request.user, in_next_release=in_next_release
         ),
+        done="Resolved in the next release." if in_next_release else "Resolved.",
     )
 
 
@@ -110,7 +126,10 @@ def resolve_group(request: HttpRequest, group_id: int) -> HttpResponse:
 @staff_required
 def unresolve_group(request: HttpRequest, group_id: int) -> HttpResponse:
     return change_group(
-        request, group_id, lambda group: unresolve_error_group(group=group, by=request.user)
+        request,
+        group_id,
+        lambda group: unresolve_error_group(group=group, by=request.user),
+        done="Unresolved.",
     )
 
 
@@ -121,12 +140,17 @@ def mute_group(request: HttpRequest, group_id: int) -> HttpResponse:
     if not form.is_valid():
         require_resolve_permission(request)
         context = {**triage_context(request, found(group_id)), "mute_form": form}
+        messages.error(request, "Not muted: the mute could not be read.")
         # htmx swaps only 2xx answers; the form's errors are shown either way.
         status = 200 if request.htmx else 400
-        return TemplateResponse(request, f"{DETAIL_TEMPLATE}#triage", context, status=status)
+        response = TemplateResponse(request, f"{DETAIL_TEMPLATE}#triage", context, status=status)
+        return with_messages(request, response)
     terms = form.terms()
     return change_group(
-        request, group_id, lambda group: mute_error_group(group=group, by=request.user, **terms)
+        request,
+        group_id,
+        lambda group: mute_error_group(group=group, by=request.user, **terms),
+        done="Muted.",
     )
 
 
@@ -134,17 +158,21 @@ def mute_group(request: HttpRequest, group_id: int) -> HttpResponse:
 @staff_required
 def unmute_group(request: HttpRequest, group_id: int) -> HttpResponse:
     return change_group(
-        request, group_id, lambda group: unmute_error_group(group=group, by=request.user)
+        request,
+        group_id,
+        lambda group: unmute_error_group(group=group, by=request.user),
+        done="Unmuted.",
     )
 
 
-def change_group(request: HttpRequest, group_id: int, change) -> HttpResponse:
-    """Apply ``change`` to the group. htmx gets back what it targets (the list's row, or the
-    group page's triage panel) and an event that refreshes the rest; a plain form post goes
-    back where it came from."""
+def change_group(request: HttpRequest, group_id: int, change, *, done: str) -> HttpResponse:
+    """Apply ``change`` to the group and say so (``done``). htmx gets back what it targets
+    (the list's row, or the group page's triage panel), the message and an event that
+    refreshes the rest; a plain form post goes back where it came from."""
     require_resolve_permission(request)
     group = change(found(group_id))
     group = found(group.pk)
+    messages.success(request, f"{done[:-1]}: {group.title[:120]}.")
     if not request.htmx:
         return redirect(safe_next(request, reverse("group_detail", args=[group.pk])))
     if (request.htmx.target or "") == f"group-{group.pk}":
@@ -153,7 +181,7 @@ def change_group(request: HttpRequest, group_id: int, change) -> HttpResponse:
         response = TemplateResponse(
             request, f"{DETAIL_TEMPLATE}#triage", triage_context(request, group)
         )
-    return trigger_client_event(response, GROUPS_CHANGED)
+    return trigger_client_event(with_messages(request, response), GROUPS_CHANGED)
 
 
 def render_row(request: HttpRequest, group: ErrorGroup) -> HttpResponse:

@@ -4,6 +4,7 @@ A partial response (sorting swaps only the table, a resolve refreshes only the s
 only the attributes its markup uses, so it runs only the queries it needs.
 """
 
+import datetime
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -16,10 +17,14 @@ from django_tables2 import RequestConfig
 
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
+from dashboard.clean_urls import defaults_attribute
+from dashboard.dates import format_moment, format_moment_in_full, parse_moment
 from dashboard.forms import PageForm
+from dashboard.quick_ranges import QuickRange, quick_range_links
 from dashboard.table_rows import CappedPaginator
-from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, query_with
+from dashboard.tables import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, AppErrorTable, query_with
 from errors import counting
+from errors.filters import BoundedIsoDateTimeField
 from errors.selectors import (
     count_app_errors_over_time,
     count_filtered_app_errors,
@@ -40,6 +45,7 @@ class ActiveFilter:
     remove_query: str
     field_label: str
     choices: dict[str, str]  # what the filter's select offers: value -> label
+    moment: datetime.datetime | None = None  # the value of a date filter, when it reads as one
 
     @property
     def label(self) -> str:
@@ -47,12 +53,27 @@ class ActiveFilter:
 
     @property
     def display_value(self) -> str:
-        """The value as a person reads it: a severity by name, a range by its label."""
+        """The value as a person reads it: a severity by name, a range by its label, a date
+        as "2 Nov 14:00"."""
+        if self.moment is not None:
+            return format_moment(self.moment)
         return self.choices.get(self.value, self.choices.get(self.value.lower(), self.value))
+
+    @property
+    def moment_in_full(self) -> str:
+        return format_moment_in_full(self.moment) if self.moment is not None else ""
 
 
 def choice_labels(field) -> dict[str, str]:
     return {str(value): str(label) for value, label in getattr(field.widget, "choices", ())}
+
+
+def moment_of(field, value: str) -> datetime.datetime | None:
+    return parse_moment(value) if isinstance(field, BoundedIsoDateTimeField) else None
+
+
+# The list's parameters at their defaults: a shared URL leaves them out.
+URL_DEFAULTS = {"page": "1", "per_page": str(DEFAULT_PER_PAGE)}
 
 
 class ErrorListing:
@@ -67,6 +88,7 @@ class ErrorListing:
 
     # The filter bar: the FilterSet's form, and the page size beside it.
     per_page_choices = PER_PAGE_CHOICES
+    url_defaults = defaults_attribute(URL_DEFAULTS)
 
     @property
     def filter_form(self):
@@ -85,6 +107,9 @@ class ErrorListing:
                 query_with(self.params, **{name: None}),
                 str(self.filterset.form.fields[name].label or name),
                 choice_labels(self.filterset.form.fields[name]),
+                None
+                if name in self.filterset.errors
+                else moment_of(self.filterset.form.fields[name], value),
             )
             for name in self.filterset.filters
             if name != "ordering" and (value := self.params.get(name))
@@ -94,6 +119,10 @@ class ErrorListing:
     def has_filters(self) -> bool:
         """Whether "resolve all matching" is offered: the rule the service applies."""
         return may_resolve_matching(self.filterset)
+
+    @cached_property
+    def quick_ranges(self) -> list[QuickRange]:
+        return quick_range_links(self.params)
 
     @property
     def list_url(self) -> str:

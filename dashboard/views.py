@@ -21,8 +21,10 @@ from dashboard.access import (
     require_resolve_permission,
     staff_required,
 )
+from dashboard.clean_urls import redirect_to_clean_url
 from dashboard.forms import BulkResolveForm
-from dashboard.listing import ErrorListing
+from dashboard.htmx_messages import with_messages
+from dashboard.listing import URL_DEFAULTS, ErrorListing
 from dashboard.tables import (
     TABLE_TEMPLATE,
     AppErrorTable,
@@ -52,7 +54,7 @@ LIST_TEMPLATE = "dashboard/error_list.html"
 LIST_PARTIALS = {
     "dashboard-body": "body",
     "listing": "listing",
-    "summary": "summary",
+    "summary": "summary_refresh",
     "results": "results",
 }
 ERRORS_CHANGED = "errors-changed"
@@ -72,6 +74,8 @@ def partial_for(request: HttpRequest, template: str, partials: dict[str, str]) -
 @staff_required
 @vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
 def error_list(request: HttpRequest) -> HttpResponse:
+    if clean := redirect_to_clean_url(request, URL_DEFAULTS):
+        return clean
     listing = ErrorListing(request, request.GET)
     return TemplateResponse(
         request, partial_for(request, LIST_TEMPLATE, LIST_PARTIALS), {"listing": listing}
@@ -128,8 +132,10 @@ def change_resolution(request: HttpRequest, error_id, *, resolve: bool) -> HttpR
         raise Http404("No such error.")
     if resolve:
         resolve_app_error(error=error, by=request.user)
+        messages.success(request, "Resolved 1 error.")
     else:
         unresolve_app_error(error=error)
+        messages.success(request, "Unresolved 1 error.")
     if request.htmx:
         current = request.htmx.current_url_abs_path or reverse("error_list")
         table = AppErrorTable(
@@ -141,7 +147,7 @@ def change_resolution(request: HttpRequest, error_id, *, resolve: bool) -> HttpR
         )
         context = {"table": table, "row": table.rows[0]}
         response = TemplateResponse(request, f"{TABLE_TEMPLATE}#row", context)
-        return trigger_client_event(response, ERRORS_CHANGED)
+        return trigger_client_event(with_messages(request, response), ERRORS_CHANGED)
     return redirect(safe_next(request, reverse("error_detail", args=[error.pk])))
 
 
@@ -162,7 +168,8 @@ def bulk_resolve(request: HttpRequest) -> HttpResponse:
     elif form.cleaned_data["scope"] == "all" and not may_resolve_matching(listing.filterset):
         problem = "Narrow the filter first: resolving every error at once is not allowed."
     if problem is not None:
-        return render_results(request, listing, message=problem, status=400)
+        messages.error(request, problem)
+        return render_results(request, listing, status=400)
     everything = form.cleaned_data["scope"] == "all"
     if not form.cleaned_data["confirmed"]:
         errors = listing.errors if everything else list_app_errors_by_ids(form.cleaned_data["ids"])
@@ -176,10 +183,10 @@ def bulk_resolve(request: HttpRequest) -> HttpResponse:
     else:
         errors = list_app_errors_by_ids(form.cleaned_data["ids"])
         changed = resolve_app_errors(errors=errors, by=request.user)
-    message = f"Resolved {changed} error{'' if changed == 1 else 's'}."
+    messages.success(request, f"Resolved {changed} error{'' if changed == 1 else 's'}.")
     if request.htmx:
         listing = ErrorListing(request, request.GET)  # re-read after the write
-        response = render_results(request, listing, message=message)
+        response = render_results(request, listing)
         return trigger_client_event(response, ERRORS_CHANGED)
     return redirect(reverse("error_list") + listing.query)
 
@@ -204,13 +211,15 @@ def replay_error_spool(request: HttpRequest) -> HttpResponse:
 
 
 def render_results(
-    request: HttpRequest, listing: ErrorListing, *, message: str, status: int = 200
+    request: HttpRequest, listing: ErrorListing, *, status: int = 200
 ) -> HttpResponse:
-    """The results region with a message above it (htmx), or the whole list page."""
+    """The results region and the messages (htmx), or the whole list page with them."""
     template = f"{LIST_TEMPLATE}#results" if request.htmx else LIST_TEMPLATE
-    context = {"listing": listing, "bulk_message": message}
     # htmx does not swap 4xx responses by default; a refused bulk action is still shown.
-    return TemplateResponse(request, template, context, status=200 if request.htmx else status)
+    response = TemplateResponse(
+        request, template, {"listing": listing}, status=200 if request.htmx else status
+    )
+    return with_messages(request, response)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

@@ -181,7 +181,7 @@ def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member)
     for error in picked:
         page.locator(f"#error-{error.pk} input[name=ids]").check()
     page.get_by_role("button", name="Resolve selected").click()
-    expect(page.locator(".notice")).to_have_text("Resolved 2 errors.")
+    expect(page.locator("#messages")).to_have_text("Resolved 2 errors.")
     assert dialogs == ["Resolve the selected errors?"]
     assert set(AppError.objects.filter(resolved=True).values_list("pk", flat=True)) == {
         error.pk for error in picked
@@ -189,7 +189,7 @@ def test_bulk_resolve_selected_and_all_matching(page, live_server, staff_member)
 
     page.goto(f"{live_server.url}/errors/?app=billing")
     page.get_by_role("button", name=re.compile(r"Resolve all 3 matching")).click()
-    expect(page.locator(".notice")).to_have_text("Resolved 3 errors.")
+    expect(page.locator("#messages")).to_have_text("Resolved 3 errors.")
     assert dialogs[-1] == "Resolve all 3 errors matching this filter?"
     assert AppError.objects.filter(pk__in=[e.pk for e in billing], resolved=True).count() == 3
     assert AppError.objects.filter(resolved=False).count() == 2

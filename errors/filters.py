@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_filters.widgets import BaseCSVWidget
 
 from errors.models import (
@@ -33,12 +34,14 @@ def active_filters(data: Mapping[str, Any]) -> set[str]:
 
 
 QUICK_RANGES = {
+    "1h": datetime.timedelta(hours=1),
     "24h": datetime.timedelta(hours=24),
     "7d": datetime.timedelta(days=7),
     "30d": datetime.timedelta(days=30),
     "90d": datetime.timedelta(days=90),
 }
 QUICK_RANGE_CHOICES = [
+    ("1h", "Last hour"),
     ("24h", "Last 24 hours"),
     ("7d", "Last 7 days"),
     ("30d", "Last 30 days"),
@@ -105,8 +108,49 @@ class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
         return moment
 
 
+class DateTimePicker(forms.DateTimeInput):
+    """The browser's date-time picker (``datetime-local``) for an ISO 8601 filter.
+
+    The picker reads and writes local wall time without an offset, in whole milliseconds
+    at most, which the field reads in the site's time zone. A value given another way (an
+    offset, a chart bar's end at the last microsecond of its hour) is shown as the same
+    moment in that zone, so the picker shows it instead of dropping it; a value that
+    cannot be read is kept as typed, beside its form error. ``step="any"`` lets the
+    browser accept seconds and milliseconds without calling the form invalid."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"step": "any", **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        moment = value if isinstance(value, datetime.datetime) else None
+        if isinstance(value, str):
+            try:
+                moment = parse_datetime(value.strip())
+            except ValueError:
+                moment = None
+            if moment is None:
+                return value
+        if moment is None:
+            return super().format_value(value)
+        if timezone.is_aware(moment):
+            try:
+                moment = timezone.localtime(moment).replace(tzinfo=None)
+            except OverflowError:
+                return value if isinstance(value, str) else None
+        precision = (
+            "milliseconds" if moment.microsecond else "seconds" if moment.second else "minutes"
+        )
+        return moment.isoformat(timespec=precision)
+
+
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", DateTimePicker)
+        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -208,13 +252,11 @@ class AppErrorFilterSet(django_filters.FilterSet):
         field_name="timestamp",
         lookup_expr="gte",
         label="From",
-        widget=forms.DateTimeInput(attrs={"placeholder": "2026-01-31T09:00", "size": 16}),
     )
     timestamp__lte = BoundedIsoDateTimeFilter(
         field_name="timestamp",
         lookup_expr="lte",
         label="To",
-        widget=forms.DateTimeInput(attrs={"placeholder": "2026-01-31T18:00", "size": 16}),
     )
     range = django_filters.ChoiceFilter(
         field_name="timestamp",
@@ -297,7 +339,9 @@ class ErrorGroupFilterSet(django_filters.FilterSet):
     chart's bar narrows either one. Without ``status`` every group is listed; the dashboard
     asks for ``unresolved``."""
 
-    app = django_filters.CharFilter(field_name="app", lookup_expr="exact")
+    app = django_filters.CharFilter(
+        field_name="app", lookup_expr="exact", label="App", widget=AppSelect
+    )
     app__icontains = django_filters.CharFilter(field_name="app", lookup_expr="icontains")
     severity = SeverityChoiceFilter(field_name="severity", lookup_expr="exact")
     severity__gte = SeverityChoiceFilter(
@@ -314,8 +358,12 @@ class ErrorGroupFilterSet(django_filters.FilterSet):
     user_id = django_filters.UUIDFilter(method="filter_subject", label="User")
     release = django_filters.CharFilter(method="filter_occurrences", label="Release")
     environment = django_filters.CharFilter(method="filter_occurrences", label="Environment")
-    timestamp__gte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
-    timestamp__lte = BoundedIsoDateTimeFilter(field_name="first_seen", lookup_expr="lte")
+    timestamp__gte = BoundedIsoDateTimeFilter(
+        field_name="last_seen", lookup_expr="gte", label="From"
+    )
+    timestamp__lte = BoundedIsoDateTimeFilter(
+        field_name="first_seen", lookup_expr="lte", label="To"
+    )
     last_seen__gte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
     last_seen__lte = BoundedIsoDateTimeFilter(field_name="last_seen", lookup_expr="lte")
     range = django_filters.ChoiceFilter(

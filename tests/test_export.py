@@ -211,7 +211,10 @@ def test_list_page_links_to_exports_of_its_filter_and_order(staff_client):
     for hours in range(1, 4):
         AppErrorFactory(message=f"timeout {hours}", age_hours=hours)
     AppErrorFactory(message="other app", app="sage")
-    page = staff_client.get("/errors/", {"app": "xero", "ordering": "-severity", "page": "1"})
+    page = staff_client.get(
+        "/errors/", {"app": "xero", "ordering": "-severity", "page": "1"}, follow=True
+    )
+    assert page.redirect_chain == [("/errors/?app=xero&ordering=-severity", 302)]  # page 1: default
     html = page.content.decode()
     query = "?app=xero&amp;ordering=-severity"
     assert f'href="{CSV_URL}{query}"' in html and ">Export CSV</a>" in html

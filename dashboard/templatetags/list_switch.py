@@ -5,6 +5,7 @@ from django import template
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 
+from dashboard.group_listing import DEFAULT_STATUS
 from errors.filters import AppErrorFilterSet, ErrorGroupFilterSet
 
 register = template.Library()
@@ -27,7 +28,9 @@ def switched_query(params: QueryDict, to: str) -> str:
         if resolved:
             query["resolved"] = resolved
     else:
-        query["status"] = RESOLVED_TO_STATUS.get(params.get("resolved", "").lower(), "all")
+        status = RESOLVED_TO_STATUS.get(params.get("resolved", "").lower(), "all")
+        if status != DEFAULT_STATUS:  # the group list's default: a shared URL leaves it out
+            query["status"] = status
     return query.urlencode()
 
 

@@ -1,6 +1,8 @@
 // Trend charts: read the JSON the server put in a json_script element, draw stacked bars.
 // Redrawn on every htmx:load, so they follow the filters after each swap. Labels are drawn on
 // the canvas and tooltips are Chart.js's own canvas tooltips: no user text becomes HTML.
+// The axis and tooltips read dates as people do ("2 Nov 14:00"), as the server wrote them;
+// once a chart is drawn its table of the same numbers is only kept for screen readers.
 (function () {
   "use strict";
 
@@ -23,7 +25,7 @@
     new Chart(canvas, {
       type: "bar",
       data: {
-        labels: data.labels,
+        labels: data.axis_labels || data.labels,
         datasets: datasets.map((set) => ({
           label: set.label, data: set.data, backgroundColor: set.backgroundColor, filter: set.filter,
         })),
@@ -45,7 +47,12 @@
               if (set && Object.keys(set.filter).length) narrowTo(set.filter, null);
             },
           },
-          tooltip: { enabled: true },
+          tooltip: {
+            enabled: true,
+            callbacks: {
+              title: (items) => (items.length ? (data.titles || data.labels)[items[0].dataIndex] : ""),
+            },
+          },
         },
         onClick: (event, elements) => {
           if (!elements.length) return;
@@ -62,7 +69,11 @@
       const source = document.getElementById(box.dataset.chartSource);
       if (!source) return;
       const data = JSON.parse(source.textContent);
-      box.querySelectorAll("canvas[data-series]").forEach((canvas) => draw(canvas, data));
+      box.querySelectorAll("canvas[data-series]").forEach((canvas) => {
+        draw(canvas, data);
+        const figure = canvas.closest("figure");
+        if (figure) figure.classList.add("is-drawn");
+      });
     });
   }
 
