@@ -16,7 +16,15 @@
     window.location.assign(window.location.pathname + "?" + params.toString());
   }
 
+  // Axis text and grid lines in the theme's colours, which the chart box carries (app.css).
+  function themeColours(canvas) {
+    const box = window.getComputedStyle(canvas.parentElement);
+    Chart.defaults.color = box.color;
+    Chart.defaults.borderColor = box.borderTopColor;
+  }
+
   function draw(canvas, data) {
+    themeColours(canvas);
     const datasets = data[canvas.dataset.series] || [];
     const existing = Chart.getChart(canvas);
     if (existing) existing.destroy();
@@ -68,4 +76,5 @@
 
   document.addEventListener("htmx:load", (event) => drawWithin(event.target));
   document.addEventListener("DOMContentLoaded", () => drawWithin(document));
+  document.addEventListener("themechange", () => drawWithin(document));
 })();
