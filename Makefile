@@ -72,6 +72,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The README's screenshots (docs/screenshots/): the demo in a throwaway SQLite site, in Chromium.
+screenshots: install chromium
+	$(BIN)/python -m e2e.screenshots
+
 # The benchmark suite in its own database (never the dev data): BENCH_ROWS errors, default a
 # million; set DATABASE_URL to run it on PostgreSQL. Results land in BENCHMARKS.md.
 BENCH_ROWS ?= 1000000
