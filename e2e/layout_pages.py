@@ -14,7 +14,7 @@ from errors.services import resolve_app_error
 from tests.factories import AppErrorFactory
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = (390, 768, 1440, 2560)
+WIDTHS = (360, 390, 768, 1440, 2560)
 JOB_ID = uuid.UUID("3f2b8c1e-9d4a-4e6f-8b7c-1a2b3c4d5e6f")
 USER_ID = uuid.UUID("b0a844e5-2587-4e6b-9c9b-cf35873be078")
 

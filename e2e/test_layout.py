@@ -1,6 +1,6 @@
-"""The dashboard on a phone, a tablet, a laptop and a wide screen: no page scrolls sideways,
-every link, button and field is within reach, both lists show every column at 1440 px, and
-on a phone each row is a card of labelled facts whose actions work."""
+"""The dashboard on small and large phones, a tablet, a laptop and a wide screen: no page
+scrolls sideways, every link, button and field is within reach, both lists show every column
+at 1440 px, and on a phone each row is a card of labelled facts whose actions work."""
 
 import pytest
 from playwright.sync_api import expect
