@@ -70,6 +70,8 @@ def test_the_toggle_is_remembered_and_applied_before_the_first_paint(signed_in, 
     toggle = page.get_by_role("button", name="Dark theme")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     light_axis = page.evaluate("Chart.defaults.color")
+    edge = "Chart.getChart(document.getElementById('chart-severity')).data.datasets[0].borderColor"
+    light_edge = page.evaluate(edge)
 
     toggle.click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
@@ -77,6 +79,7 @@ def test_the_toggle_is_remembered_and_applied_before_the_first_paint(signed_in, 
     assert luminance(page) < 0.05
     # The charts were redrawn with the dark theme's axis colour, light on dark.
     assert page.evaluate("Chart.defaults.color") != light_axis
+    assert page.evaluate(edge) != light_edge  # bars outlined so dark ones show on dark
     assert page.evaluate("Chart.getChart(document.getElementById('chart-app')) !== undefined")
     assert luminance(page, ".chart-box", "color") > 0.35
 

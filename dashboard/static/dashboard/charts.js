@@ -16,15 +16,17 @@
     window.location.assign(window.location.pathname + "?" + params.toString());
   }
 
-  // Axis text and grid lines in the theme's colours, which the chart box carries (app.css).
+  // Axis text, grid lines and bar edges in the theme's colours, which the chart box carries
+  // (app.css); returns the bar edge colour.
   function themeColours(canvas) {
     const box = window.getComputedStyle(canvas.parentElement);
     Chart.defaults.color = box.color;
     Chart.defaults.borderColor = box.borderTopColor;
+    return box.outlineColor;
   }
 
   function draw(canvas, data) {
-    themeColours(canvas);
+    const edge = themeColours(canvas);
     const datasets = data[canvas.dataset.series] || [];
     const existing = Chart.getChart(canvas);
     if (existing) existing.destroy();
@@ -34,6 +36,7 @@
         labels: data.labels,
         datasets: datasets.map((set) => ({
           label: set.label, data: set.data, backgroundColor: set.backgroundColor, filter: set.filter,
+          borderColor: edge, borderWidth: 1,
         })),
       },
       options: {
