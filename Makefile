@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# npm's own record of what `npm ci` installed: newer than the lock file once installed.
+NODE_INSTALLED := node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The site is production by default (DEBUG off, no demo); these commands run it for
@@ -10,7 +12,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export APP_ERRORS_DEMO ?= true
 
-.PHONY: run test test-fast install migrate chromium lint format bench
+.PHONY: run test test-fast install migrate chromium lint format bench screenshots
 
 run: migrate
 	@$(BIN)/python manage.py ensure_demo_staff
@@ -40,7 +42,12 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED)
+# axe-core, which the browser tests inject to check each page's accessibility (package.json).
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(INSTALLED) $(NODE_INSTALLED)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput -v0
@@ -64,6 +71,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The README's screenshots (docs/screenshots/): the demo in a throwaway SQLite site, in Chromium.
+screenshots: install chromium
+	$(BIN)/python -m e2e.screenshots
 
 # The benchmark suite in its own database (never the dev data): BENCH_ROWS errors, default a
 # million; set DATABASE_URL to run it on PostgreSQL. Results land in BENCHMARKS.md.

@@ -24,7 +24,7 @@ class AlertRuleTable(tables.Table):
 
     class Meta:
         model = AlertRule
-        template_name = "django_tables2/table.html"
+        template_name = "dashboard/_group_table.html"
         attrs = {"class": "errors alert-rules"}
         fields = ("name", "triggers", "watches", "destinations", "max_per_hour", "enabled")
         orderable = False
@@ -45,7 +45,7 @@ class AlertDeliveryTable(tables.Table):
 
     class Meta:
         model = AlertDelivery
-        template_name = "django_tables2/table.html"
+        template_name = "dashboard/_group_table.html"
         attrs = {"class": "errors deliveries", "id": "delivery-table"}
         fields = ("due_at", "event", "channel", "group", "status", "attempts")
         orderable = False

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from dashboard.id_cells import id_link
 from dashboard.tables import time_ago
 from errors.models import AppError, ErrorGroup, Severity
 
@@ -77,6 +78,7 @@ class GroupTable(tables.Table):
         template_name = "dashboard/_group_table.html"
         order_by_field = "ordering"
         empty_text = "No groups match."
+        attrs = {"class": "errors groups"}
         row_attrs = {"id": lambda record: f"group-{record.pk}"}
 
     def __init__(self, data, *, can_resolve: bool, next_url: str, **kwargs) -> None:
@@ -152,3 +154,10 @@ class OccurrenceTable(tables.Table):
         orderable = False
         template_name = "dashboard/_group_table.html"
         empty_text = "No stored occurrence matches."
+        attrs = {"class": "errors occurrences"}
+
+    def render_job_id(self, value) -> SafeString:
+        return id_link(value, kind="job", href=f"?job_id={value}")
+
+    def render_user_id(self, value) -> SafeString:
+        return id_link(value, kind="user", href=f"?user_id={value}")

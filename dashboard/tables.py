@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tables2.columns import BoundColumn
 
+from dashboard.id_cells import id_link
 from dashboard.table_rows import DirectBoundRows
 from errors.models import AppError, Severity
 from errors.selectors import MessageSpans
@@ -146,9 +147,7 @@ class StatusCell:
         if error.resolved:
             parts = [self.resolution(error)]
             if self.can_resolve:
-                parts.append(
-                    self.form(self.links.unresolve(error.pk), "Unresolve", "link-button unresolve")
-                )
+                parts.append(self.form(self.links.unresolve(error.pk), "Unresolve", "unresolve"))
         elif self.can_resolve:
             parts = [self.form(self.links.resolve(error.pk), "Resolve", "resolve")]
         else:
@@ -228,6 +227,11 @@ class DashboardTable(tables.Table):
             return value if render is None else render(record)
 
         return cell
+
+    @cached_property
+    def cell_labels(self) -> dict[str, str]:
+        """Each column's header, read once per table: every cell carries its label."""
+        return {column.name: str(column.header) for column in self.columns}
 
     @cached_property
     def sort_links(self) -> list[SortLink]:
@@ -327,7 +331,7 @@ class AppErrorTable(DashboardTable):
     def base_query(self) -> str:
         return query_with(self.params)
 
-    def filter_link(self, name: str, value, text: str | None = None) -> SafeString:
+    def filter_link(self, name: str, value) -> SafeString:
         query = self.filter_query(name, value)
         return format_html(
             '<a class="filter-link" href="{}" hx-get="{}" title="Only {} = {}">{}</a>',
@@ -335,7 +339,7 @@ class AppErrorTable(DashboardTable):
             query,
             name,
             value,
-            value if text is None else text,
+            value,
         )
 
     def render_select(self, record) -> SafeString:
@@ -379,10 +383,12 @@ class AppErrorTable(DashboardTable):
         return self.status.render(record)
 
     def render_job_id(self, record) -> SafeString:
-        return self.filter_link("job_id", record.job_id, str(record.job_id)[:8])
+        query = self.filter_query("job_id", record.job_id)
+        return id_link(record.job_id, kind="job", href=query, hx_get=True)
 
     def render_user_id(self, record) -> SafeString:
-        return self.filter_link("user_id", record.user_id, str(record.user_id)[:8])
+        query = self.filter_query("user_id", record.user_id)
+        return id_link(record.user_id, kind="user", href=query, hx_get=True)
 
 
 class RelatedAppErrorTable(DashboardTable):

@@ -19,7 +19,7 @@ def test_detail_shows_the_error_trace_context_and_filter_links(staff_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Invoice 7 rejected" in html
-    assert '<pre class="trace">' in html and "ValueError" in html
+    assert '<pre class="trace" tabindex="0">' in html and "ValueError" in html
     assert "&quot;invoice&quot;: {\n    &quot;number&quot;: 7\n  }" in html
     for query in ("app=xero", "function=sync_contacts", f"job_id={job}", f"user_id={user}"):
         assert f'href="/errors/?{query}"' in html

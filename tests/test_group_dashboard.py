@@ -35,7 +35,7 @@ def test_the_list_shows_one_row_per_group_with_its_count_and_sparkline(staff_cli
 
     assert row_ids(html) == [small.pk, big.pk]
     row = html[html.index(f'id="group-{big.pk}"') :]
-    assert 'class="col-count num">4</td>' in row[:3000]
+    assert 'class="col-count num" data-label="Count">4</td>' in row[:3000]
     assert "InvoiceSyncError: Invoice for job 4711 not synced" in row[:3000]
     assert '<svg class="sparkline"' in row and 'aria-label="4 in 14 days"' in row
     assert 'id="trend-data"' not in html  # the charts come once the page has loaded

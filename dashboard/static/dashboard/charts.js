@@ -18,7 +18,17 @@
     window.location.assign(window.location.pathname + "?" + params.toString());
   }
 
+  // Axis text, grid lines and bar edges in the theme's colours, which the chart box carries
+  // (app.css); returns the bar edge colour.
+  function themeColours(canvas) {
+    const box = window.getComputedStyle(canvas.parentElement);
+    Chart.defaults.color = box.color;
+    Chart.defaults.borderColor = box.borderTopColor;
+    return box.outlineColor;
+  }
+
   function draw(canvas, data) {
+    const edge = themeColours(canvas);
     const datasets = data[canvas.dataset.series] || [];
     const existing = Chart.getChart(canvas);
     if (existing) existing.destroy();
@@ -28,6 +38,7 @@
         labels: data.axis_labels || data.labels,
         datasets: datasets.map((set) => ({
           label: set.label, data: set.data, backgroundColor: set.backgroundColor, filter: set.filter,
+          borderColor: edge, borderWidth: 1,
         })),
       },
       options: {
@@ -79,4 +90,5 @@
 
   document.addEventListener("htmx:load", (event) => drawWithin(event.target));
   document.addEventListener("DOMContentLoaded", () => drawWithin(document));
+  document.addEventListener("themechange", () => drawWithin(document));
 })();
