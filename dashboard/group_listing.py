@@ -14,6 +14,7 @@ from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
 from dashboard.forms import PageForm
 from dashboard.group_tables import GroupTable
+from dashboard.live_notice import LiveNotice
 from errors.group_selectors import (
     build_sparklines,
     count_groups_over_time,
@@ -64,11 +65,24 @@ class GroupListing:
             if name not in VISIBLE_FILTERS and (value := self.params.get(name))
         ]
 
+    @cached_property
+    def live(self) -> LiveNotice:
+        """The notice that polls for groups matching this filter with occurrences from now
+        on."""
+        return LiveNotice.for_list("group_list_news", self.request.GET)
+
     @property
     def list_url(self) -> str:
         """This list as shown: where a plain (no-JavaScript) resolve returns to."""
         query = self.request.GET.urlencode()
         return reverse("group_list") + (f"?{query}" if query else "")
+
+    @property
+    def bulk_url(self) -> str:
+        """Where the ticked groups are posted: the list's query string rides along, so the
+        answer lists the same page."""
+        query = self.request.GET.urlencode()
+        return reverse("group_bulk") + (f"?{query}" if query else "")
 
     @cached_property
     def table(self) -> GroupTable:

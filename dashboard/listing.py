@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 from dashboard.access import RESOLVE_PERMISSION
 from dashboard.charts import build_trend_charts
 from dashboard.forms import PageForm
+from dashboard.live_notice import LiveNotice
 from dashboard.table_rows import CappedPaginator
 from dashboard.tables import PER_PAGE_CHOICES, AppErrorTable, query_with
 from errors import counting
@@ -94,6 +95,11 @@ class ErrorListing:
     def has_filters(self) -> bool:
         """Whether "resolve all matching" is offered: the rule the service applies."""
         return may_resolve_matching(self.filterset)
+
+    @cached_property
+    def live(self) -> LiveNotice:
+        """The notice that polls for errors matching this filter that arrive from now on."""
+        return LiveNotice.for_list("error_list_news", self.params)
 
     @property
     def list_url(self) -> str:

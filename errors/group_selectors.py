@@ -26,6 +26,7 @@ from errors.selectors import (
     DEFAULT_TREND_RANGE,
     HOURLY_UP_TO,
     MAX_TREND_SPAN,
+    NEWS_CAP,
     TOP_APPS,
     TREND_HORIZON,
     TrendWindow,
@@ -54,6 +55,11 @@ def list_error_groups(filterset: ErrorGroupFilterSet) -> QuerySet:
     if GROUP_TIE_BREAKER not in ordering and "id" not in ordering:
         ordering.append(GROUP_TIE_BREAKER)
     return queryset.order_by(*ordering).prefetch_related("resolved_by")
+
+
+def list_error_groups_by_ids(ids: Iterable[int]) -> QuerySet:
+    """The groups with these ids, for a bulk action on a selection."""
+    return ErrorGroup.objects.filter(pk__in=list(ids)).order_by("pk")
 
 
 def get_error_group(group_id: Any) -> ErrorGroup | None:
@@ -90,6 +96,19 @@ def find_occurrence_position(error: AppError) -> tuple[int, int] | None:
         Q(timestamp__lt=error.timestamp) | Q(timestamp=error.timestamp, id__lte=error.pk)
     )
     return before.count(), rows.count()
+
+
+def count_error_groups_since(
+    filterset: ErrorGroupFilterSet, since: datetime.datetime, *, cap: int = NEWS_CAP
+) -> tuple[int, bool]:
+    """How many groups a valid filterset matches that have had an occurrence stored after
+    ``since`` (when the list was rendered), counting at most ``cap`` + 1; and whether
+    exactly. Groups carry no index on ``last_seen`` (every write updates it), so the recent
+    occurrences are found in the errors' time index and their groups by primary key."""
+    recent = AppError.objects.filter(timestamp__gt=since).order_by().values("group_id")
+    groups = filterset.qs.filter(pk__in=recent, last_seen__gt=since).order_by()
+    total = groups.values("pk")[: cap + 1].count()
+    return (cap, False) if total > cap else (total, True)
 
 
 def count_ungrouped_app_errors(*, cap: int = COUNT_CAP) -> tuple[int, bool]:

@@ -99,6 +99,20 @@ def count_filtered_app_errors(
     return count_app_errors(queryset, cap=cap)
 
 
+NEWS_CAP = 99
+
+
+def count_app_errors_since(
+    filterset: AppErrorFilterSet, since: datetime.datetime, *, cap: int = NEWS_CAP
+) -> tuple[int, bool]:
+    """How many errors a valid filterset matches that were recorded after ``since`` (when a
+    list page was rendered), counting at most ``cap`` + 1; and whether exactly. The list
+    polls this while it is open, so it reads a short range at the end of a
+    ``(..., timestamp, id)`` index, whichever of them the filter picks."""
+    recent = filterset.qs.filter(timestamp__gt=since)
+    return count_app_errors(recent, cap=cap)
+
+
 def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
     try:
         return AppError.objects.filter(pk=error_id).prefetch_related("resolved_by").first()
