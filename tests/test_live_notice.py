@@ -44,6 +44,7 @@ def test_the_error_list_polls_with_its_filters_and_the_moment_it_was_rendered(st
     assert query["app"] == ["xero"] and query["resolved"] == ["false"]
     assert before <= datetime.datetime.fromisoformat(query["since"][0]) <= timezone.now()
     assert f"every {LIVE_POLL_SECONDS}s [document.visibilityState === 'visible']" in html.decode()
+    assert "visibilitychange[document.visibilityState === 'visible'] from:document" in html.decode()
 
 
 def test_the_group_list_polls_its_own_endpoint_with_its_filters(staff_client):
