@@ -32,6 +32,7 @@ from errors.selectors import (
     TrendWindow,
     _bucket_labels,
     _label,
+    list_recent_app_error_ids,
 )
 
 GROUP_TIE_BREAKER = "-id"
@@ -101,12 +102,18 @@ def find_occurrence_position(error: AppError) -> tuple[int, int] | None:
 def count_error_groups_since(
     filterset: ErrorGroupFilterSet, since: datetime.datetime, *, cap: int = NEWS_CAP
 ) -> tuple[int, bool]:
-    """How many groups a valid filterset matches that have had an occurrence stored after
-    ``since`` (when the list was rendered), counting at most ``cap`` + 1; and whether
-    exactly. Groups carry no index on ``last_seen`` (every write updates it), so the recent
-    occurrences are found in the errors' time index and their groups by primary key."""
-    recent = AppError.objects.filter(timestamp__gt=since).order_by().values("group_id")
-    groups = filterset.qs.filter(pk__in=recent, last_seen__gt=since).order_by()
+    """How many groups a valid filterset matches that have had an occurrence after ``since``
+    (when the list was rendered), counting at most ``cap`` + 1; and whether exactly.
+    Groups carry no index on ``last_seen`` (every write updates it), so the groups of the
+    few recent occurrences are found through the errors' time index and read by primary
+    key; past ``RECENT_ROWS`` recent occurrences the groups table is read whole (a few
+    thousand short rows, as the list itself does)."""
+    groups = filterset.qs.filter(last_seen__gt=since).order_by()
+    ids = list_recent_app_error_ids(since)
+    if ids is not None:
+        recent = AppError.objects.filter(pk__in=ids).order_by()
+        group_ids = recent.values_list("group_id", flat=True)
+        groups = groups.filter(pk__in={pk for pk in group_ids if pk is not None})
     total = groups.values("pk")[: cap + 1].count()
     return (cap, False) if total > cap else (total, True)
 

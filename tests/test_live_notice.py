@@ -91,6 +91,23 @@ def test_the_count_stops_at_the_cap_and_says_so(staff_client):
     assert f"<strong>{NEWS_CAP}+</strong> new" in html
 
 
+@pytest.mark.parametrize("recent_rows", [1_000, 2])
+def test_a_storm_since_the_page_opened_is_counted_the_same_through_the_filters_index(
+    staff_client, monkeypatch, recent_rows
+):
+    monkeypatch.setattr("errors.selectors.RECENT_ROWS", recent_rows)
+    opened = a_minute_ago()
+    for app in ("xero", "xero", "billing", "xero"):
+        AppErrorFactory(app=app, age_hours=0)
+    occur("mail-out", app="mail")
+
+    errors = staff_client.get(ERROR_NEWS, {"app": "xero", "since": opened}).content.decode()
+    groups = staff_client.get(GROUP_NEWS, {"app": "mail", "since": opened}).content.decode()
+
+    assert "<strong>3</strong> new" in errors
+    assert "<strong>1</strong> new" in groups
+
+
 def test_exactly_the_cap_is_not_marked_as_more(staff_client):
     opened = a_minute_ago()
     for _ in range(NEWS_CAP):
