@@ -76,9 +76,20 @@ def test_slash_focuses_search_and_no_shortcut_fires_while_typing_until_escape(er
     page.keyboard.press("j")
     assert selected_id(page) == f"error-{errors[0].pk}"
 
+    page.keyboard.press("/")
+    page.keyboard.type("#1")
+    settled_swap(page, lambda: page.keyboard.press("Escape"))  # left as typed, so applied
+    expect(search).not_to_be_focused()
+    expect(search).to_have_value("#1")
+    expect(page).to_have_url(re.compile(r"[?&]search=%231"))
+    expect(page.locator(ERROR_ROWS)).to_have_count(1)
+    assert selected_id(page) == f"error-{errors[1].pk}"  # the row now at the selected place
+
     page.locator("select[name=per_page]").focus()
-    page.keyboard.press("j")  # a select is a field too
-    assert selected_id(page) == f"error-{errors[0].pk}"
+    page.keyboard.press("k")  # a select is a field too: the selection stays
+    page.keyboard.press("?")
+    expect(page.locator("#keyboard-help")).not_to_be_visible()
+    assert selected_id(page) == f"error-{errors[1].pk}"
 
 
 def test_r_resolves_and_unresolves_the_selected_row_through_its_button(errors_page):

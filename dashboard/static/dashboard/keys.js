@@ -141,7 +141,10 @@
       return; // Escape closes the dialog natively
     }
     if (!(event.target instanceof Element) || isTyping(event.target)) {
-      if (event.key === "Escape" && event.target instanceof HTMLElement) event.target.blur();
+      if (event.key === "Escape" && event.target instanceof HTMLElement) {
+        event.preventDefault(); // a search box would clear itself: leave it as typed
+        event.target.blur();
+      }
       return;
     }
     const afterG = Date.now() - prefixAt < PREFIX_MS;
