@@ -6,6 +6,7 @@ import uuid
 from django import forms
 
 from dashboard.tables import DEFAULT_PER_PAGE, PER_PAGE_CHOICES
+from errors.filters import BoundedIsoDateTimeField
 
 
 class PageForm(forms.Form):
@@ -51,3 +52,9 @@ class BulkResolveForm(forms.Form):
         if data.get("scope") == "selected" and not data.get("ids") and "ids" not in self.errors:
             raise forms.ValidationError("Select at least one error to resolve.")
         return data
+
+
+class SinceForm(forms.Form):
+    """The moment a list page was rendered, which its live notice counts from."""
+
+    since = BoundedIsoDateTimeField()

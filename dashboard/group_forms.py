@@ -32,3 +32,31 @@ class MuteGroupForm(forms.Form):
             return {"for_occurrences": data["for_occurrences"]}
         span = MUTE_DURATIONS[data.get("duration") or "forever"]
         return {"until": timezone.now() + span} if span else {}
+
+
+class GroupIdsField(forms.Field):
+    """Several ``ids`` values, each a group id."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            ids = [int(item) for item in value or ()]
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError("Select groups by their ids.", code="invalid") from exc
+        if any(not 0 < pk < 2**63 for pk in ids):
+            raise forms.ValidationError("Select groups by their ids.", code="invalid")
+        return ids
+
+
+class BulkGroupForm(forms.Form):
+    """Resolve or unresolve the ticked groups of the list."""
+
+    ids = GroupIdsField(required=False)
+    change = forms.ChoiceField(choices=[("resolve", "Resolve"), ("unresolve", "Unresolve")])
+
+    def clean_ids(self) -> list[int]:
+        ids = self.cleaned_data["ids"]
+        if not ids:
+            raise forms.ValidationError("Select at least one group.", code="required")
+        return ids

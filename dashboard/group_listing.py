@@ -16,6 +16,7 @@ from dashboard.clean_urls import defaults_attribute
 from dashboard.forms import PageForm
 from dashboard.group_tables import GroupTable
 from dashboard.listing import URL_DEFAULTS
+from dashboard.live_notice import LiveNotice
 from dashboard.quick_ranges import QuickRange, quick_range_links
 from errors.group_selectors import (
     build_sparklines,
@@ -84,11 +85,24 @@ class GroupListing:
     def quick_ranges(self) -> list[QuickRange]:
         return quick_range_links(self.request.GET)
 
+    @cached_property
+    def live(self) -> LiveNotice:
+        """The notice that polls for groups matching this filter with occurrences from now
+        on."""
+        return LiveNotice.for_list("group_list_news", self.request.GET)
+
     @property
     def list_url(self) -> str:
         """This list as shown: where a plain (no-JavaScript) resolve returns to."""
         query = self.request.GET.urlencode()
         return reverse("group_list") + (f"?{query}" if query else "")
+
+    @property
+    def bulk_url(self) -> str:
+        """Where the ticked groups are posted: the list's query string rides along, so the
+        answer lists the same page."""
+        query = self.request.GET.urlencode()
+        return reverse("group_bulk") + (f"?{query}" if query else "")
 
     @cached_property
     def table(self) -> GroupTable:

@@ -55,6 +55,7 @@ class GroupTable(tables.Table):
     (badge, times, sparkline) are built with format_html in render methods: fifty rows of
     nine template cells cost more than the rest of the page."""
 
+    select = tables.Column(empty_values=(), verbose_name="", orderable=False, accessor="pk")
     severity = tables.Column(order_by=("severity", "id"))
     title = tables.TemplateColumn(
         template_name="dashboard/cells/_group_title.html", verbose_name="Group", orderable=False
@@ -94,6 +95,13 @@ class GroupTable(tables.Table):
         for record in records:
             record.urls = self.links.for_group(record.pk)
             record.sparkline = sparklines.get(record.pk)
+
+    def render_select(self, record: ErrorGroup) -> SafeString:
+        return format_html(
+            '<input type="checkbox" name="ids" value="{}" form="group-bulk-form" '
+            'aria-label="Select this group">',
+            record.pk,
+        )
 
     def render_severity(self, record: ErrorGroup) -> SafeString:
         value = record.severity

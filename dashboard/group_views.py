@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 from dashboard.access import RESOLVE_PERMISSION, require_resolve_permission, staff_required
 from dashboard.charts import build_trend_charts
 from dashboard.clean_urls import defaults_attribute, redirect_to_clean_url
-from dashboard.group_forms import MuteGroupForm, ResolveGroupForm
+from dashboard.group_forms import BulkGroupForm, MuteGroupForm, ResolveGroupForm
 from dashboard.group_listing import GROUP_URL_DEFAULTS, GroupListing
 from dashboard.group_tables import GroupTable, OccurrenceTable
 from dashboard.htmx_messages import with_messages
@@ -28,13 +28,16 @@ from errors.group_selectors import (
     count_stored_occurrences,
     get_error_group,
     list_affected_subjects,
+    list_error_groups_by_ids,
     list_group_activity,
 )
 from errors.group_services import (
     mute_error_group,
     resolve_error_group,
+    resolve_error_groups,
     unmute_error_group,
     unresolve_error_group,
+    unresolve_error_groups,
 )
 from errors.models import ErrorGroup
 from errors.selectors import filter_app_errors, list_app_errors
@@ -163,6 +166,43 @@ def unmute_group(request: HttpRequest, group_id: int) -> HttpResponse:
         lambda group: unmute_error_group(group=group, by=request.user),
         done="Unmuted.",
     )
+
+
+@require_POST
+@staff_required
+def bulk_change_groups(request: HttpRequest) -> HttpResponse:
+    """Resolve or unresolve the ticked groups. htmx gets the list's results back (the
+    query string is the list's) with what changed, and an event that refreshes the charts;
+    a plain form post goes back to the list with a message."""
+    require_resolve_permission(request)
+    form = BulkGroupForm(request.POST)
+    if not form.is_valid():
+        problem = " ".join(message for errors in form.errors.values() for message in errors)
+        return bulk_answer(request, problem, status=400)
+    groups = list_error_groups_by_ids(form.cleaned_data["ids"])
+    if form.cleaned_data["change"] == "resolve":
+        changed = resolve_error_groups(groups=groups, by=request.user)
+        done = "Resolved"
+    else:
+        changed = unresolve_error_groups(groups=groups, by=request.user)
+        done = "Unresolved"
+    response = bulk_answer(request, f"{done} {changed} group{'' if changed == 1 else 's'}.")
+    return trigger_client_event(response, GROUPS_CHANGED) if request.htmx else response
+
+
+def bulk_answer(request: HttpRequest, message: str, *, status: int = 200) -> HttpResponse:
+    """The list's results and ``message`` (htmx: a refused action is answered 200 too, as
+    htmx swaps only 2xx answers), or the list page again without JavaScript."""
+    if status >= 400:
+        messages.error(request, message)
+    else:
+        messages.success(request, message)
+    if request.htmx:
+        listing = GroupListing(request, request.GET)
+        response = TemplateResponse(request, f"{LIST_TEMPLATE}#results", {"listing": listing})
+        return with_messages(request, response)
+    query = request.GET.urlencode()
+    return redirect(reverse("group_list") + (f"?{query}" if query else ""))
 
 
 def change_group(request: HttpRequest, group_id: int, change, *, done: str) -> HttpResponse:

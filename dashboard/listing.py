@@ -20,6 +20,7 @@ from dashboard.charts import build_trend_charts
 from dashboard.clean_urls import defaults_attribute
 from dashboard.dates import format_moment, format_moment_in_full, parse_moment
 from dashboard.forms import PageForm
+from dashboard.live_notice import LiveNotice
 from dashboard.quick_ranges import QuickRange, quick_range_links
 from dashboard.table_rows import CappedPaginator
 from dashboard.tables import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, AppErrorTable, query_with
@@ -123,6 +124,11 @@ class ErrorListing:
     @cached_property
     def quick_ranges(self) -> list[QuickRange]:
         return quick_range_links(self.params)
+
+    @cached_property
+    def live(self) -> LiveNotice:
+        """The notice that polls for errors matching this filter that arrive from now on."""
+        return LiveNotice.for_list("error_list_news", self.params)
 
     @property
     def list_url(self) -> str:

@@ -3,11 +3,14 @@
 
 from django.urls import path
 
-from dashboard import alert_views, export_views, group_views, views
+from dashboard import alert_views, export_views, group_views, live_views, views
 
 urlpatterns = [
     path("", group_views.group_list, name="group_list"),
+    path("news/", live_views.group_list_news, name="group_list_news"),
     path("errors/", views.error_list, name="error_list"),
+    path("errors/news/", live_views.error_list_news, name="error_list_news"),
+    path("groups/bulk/", group_views.bulk_change_groups, name="group_bulk"),
     path("groups/<int:group_id>/", group_views.group_detail, name="group_detail"),
     path("groups/<int:group_id>/resolve/", group_views.resolve_group, name="group_resolve"),
     path("groups/<int:group_id>/unresolve/", group_views.unresolve_group, name="group_unresolve"),

@@ -26,11 +26,13 @@ from errors.selectors import (
     DEFAULT_TREND_RANGE,
     HOURLY_UP_TO,
     MAX_TREND_SPAN,
+    NEWS_CAP,
     TOP_APPS,
     TREND_HORIZON,
     TrendWindow,
     _bucket_labels,
     _label,
+    list_recent_app_error_ids,
 )
 
 GROUP_TIE_BREAKER = "-id"
@@ -54,6 +56,11 @@ def list_error_groups(filterset: ErrorGroupFilterSet) -> QuerySet:
     if GROUP_TIE_BREAKER not in ordering and "id" not in ordering:
         ordering.append(GROUP_TIE_BREAKER)
     return queryset.order_by(*ordering).prefetch_related("resolved_by")
+
+
+def list_error_groups_by_ids(ids: Iterable[int]) -> QuerySet:
+    """The groups with these ids, for a bulk action on a selection."""
+    return ErrorGroup.objects.filter(pk__in=list(ids)).order_by("pk")
 
 
 def get_error_group(group_id: Any) -> ErrorGroup | None:
@@ -90,6 +97,25 @@ def find_occurrence_position(error: AppError) -> tuple[int, int] | None:
         Q(timestamp__lt=error.timestamp) | Q(timestamp=error.timestamp, id__lte=error.pk)
     )
     return before.count(), rows.count()
+
+
+def count_error_groups_since(
+    filterset: ErrorGroupFilterSet, since: datetime.datetime, *, cap: int = NEWS_CAP
+) -> tuple[int, bool]:
+    """How many groups a valid filterset matches that have had an occurrence after ``since``
+    (when the list was rendered), counting at most ``cap`` + 1; and whether exactly.
+    Groups carry no index on ``last_seen`` (every write updates it), so the groups of the
+    few recent occurrences are found through the errors' time index and read by primary
+    key; past ``RECENT_ROWS`` recent occurrences the groups table is read whole (a few
+    thousand short rows, as the list itself does)."""
+    groups = filterset.qs.filter(last_seen__gt=since).order_by()
+    ids = list_recent_app_error_ids(since)
+    if ids is not None:
+        recent = AppError.objects.filter(pk__in=ids).order_by()
+        group_ids = recent.values_list("group_id", flat=True)
+        groups = groups.filter(pk__in={pk for pk in group_ids if pk is not None})
+    total = groups.values("pk")[: cap + 1].count()
+    return (cap, False) if total > cap else (total, True)
 
 
 def count_ungrouped_app_errors(*, cap: int = COUNT_CAP) -> tuple[int, bool]:

@@ -9,7 +9,7 @@ transaction, and writers slip in between; the call returns once all are closed.
 
 import contextlib
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connections, transaction
@@ -133,6 +133,26 @@ def reopen_occurrences(
                     .filter(pk__in=closed, resolved=True)
                     .update(resolved=False, resolved_by_id=None, resolved_timestamp=None)
                 )
+
+
+def resolve_error_groups(*, groups: Iterable[ErrorGroup], by: Any) -> int:
+    """Resolve each group (and its open occurrences) as ``resolve_error_group`` does, one
+    group at a time so no write waits on a long transaction; returns how many changed."""
+    changed = 0
+    for group in groups:
+        if not group.resolved:
+            changed += resolve_error_group(group=group, by=by).resolved
+    return changed
+
+
+def unresolve_error_groups(*, groups: Iterable[ErrorGroup], by: Any) -> int:
+    """Reopen each resolved group and the occurrences its resolve closed; returns how many
+    changed."""
+    changed = 0
+    for group in groups:
+        if group.resolved:
+            changed += not unresolve_error_group(group=group, by=by).resolved
+    return changed
 
 
 def mute_error_group(

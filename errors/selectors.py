@@ -99,6 +99,38 @@ def count_filtered_app_errors(
     return count_app_errors(queryset, cap=cap)
 
 
+NEWS_CAP = 99
+# How many recent rows a poll looks up one by one; past it (a storm since the page was
+# opened) the filter reads the recent rows through its own index instead.
+RECENT_ROWS = 1_000
+
+
+def list_recent_app_error_ids(
+    since: datetime.datetime, *, limit: int | None = None
+) -> list[uuid.UUID] | None:
+    """The ids of the errors recorded after ``since``, read from the end of the time index;
+    None when there are more than ``limit`` (``RECENT_ROWS``) of them."""
+    limit = RECENT_ROWS if limit is None else limit
+    recent = AppError.objects.filter(timestamp__gt=since).order_by()
+    ids = list(recent.values_list("pk", flat=True)[: limit + 1])
+    return None if len(ids) > limit else ids
+
+
+def count_app_errors_since(
+    filterset: AppErrorFilterSet, since: datetime.datetime, *, cap: int = NEWS_CAP
+) -> tuple[int, bool]:
+    """How many errors a valid filterset matches that were recorded after ``since`` (when a
+    list page was rendered), counting at most ``cap`` + 1; and whether exactly. The list
+    polls this while it is open, so it must not depend on the filter's selectivity: the few
+    recent rows are found in the time index, then checked against the filter by primary
+    key (a filter on severity alone would otherwise walk every row of that severity)."""
+    recent = filterset.qs.filter(timestamp__gt=since)
+    ids = list_recent_app_error_ids(since)
+    if ids is not None:
+        recent = recent.filter(pk__in=ids)
+    return count_app_errors(recent, cap=cap)
+
+
 def get_app_error(error_id: uuid.UUID | str) -> AppError | None:
     try:
         return AppError.objects.filter(pk=error_id).prefetch_related("resolved_by").first()
