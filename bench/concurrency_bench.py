@@ -226,7 +226,9 @@ VENDOR = (
 )
 
 
-def benchmark(total: int, prefill: int) -> dict:
+def prepare(prefill: int) -> dict[str, str]:
+    """The bench's scratch database, migrated and holding at least ``prefill`` grouped
+    errors (topped up, so a second run reuses the first's rows); its environment."""
     env = scratch_environment("concurrency")
     manage(env, "migrate", "--noinput")
     manage(env, "migrate", "--noinput", "--database=errors")
@@ -238,6 +240,11 @@ def benchmark(total: int, prefill: int) -> dict:
             check=True,
         )
         manage(env, "group_app_errors", "--quiet")
+    return env
+
+
+def benchmark(total: int, prefill: int) -> dict:
+    env = prepare(prefill)
     vendor = manage(env, "shell", "-c", VENDOR).strip().splitlines()[-1]
     results = []
     for groups in GROUP_SHAPES:
