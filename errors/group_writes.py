@@ -8,8 +8,10 @@ A group's row is a hot row: every writer of that failure updates it. So the stat
 touch shared rows (the hourly count, the subjects, the group itself) come last, after the
 occurrence's INSERT (the expensive part: its indexes, totals and search triggers), and each
 writer holds those row locks only for a few statements and its COMMIT. The group row is read
-under its lock before it is updated, so of two writers racing on a resolved group exactly one
-sees it resolved and records the regression.
+under its lock as the update finds it (PostgreSQL: ``FOR NO KEY UPDATE`` in the same statement;
+SQLite, one writer at a time: the update's own RETURNING), so of two writers racing on a
+resolved group exactly one sees it resolved and records the regression. On PostgreSQL most
+occurrences take one round trip instead (errors.single_trip).
 
 Statements are plain SQL for both databases (SQLite 3.35+ and PostgreSQL both know upserts
 with RETURNING); ``GREATEST``/``LEAST`` are SQLite's two-argument ``MAX``/``MIN``.
@@ -304,13 +306,8 @@ class Statements:
                 cursor.execute(sql, params)
                 if stored_now is None:
                     stored_now = cursor.fetchone()[0]
-            cursor.execute(
-                "SELECT resolved, resolved_in_next_release, resolved_timestamp, is_muted,"
-                f" muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s",
-                [group_id],
-            )
-            old = cursor.fetchone()
             cursor.execute(*statements[-1])
+            old = cursor.fetchone()
         if old is None:
             raise GroupVanished(group_id)
         return stored_now, self.decide(cursor, group_id, error, old)
@@ -338,8 +335,15 @@ class Statements:
         it was before in the same statement, so two writers never see the same old state."""
         assignments, params = self.bump_assignments(error, stored=stored)
         if not self.is_postgresql:
+            # One writer at a time: the row as the update leaves it is the row as it was,
+            # but for the count, since the update moves none of the fields read.
             sets = ", ".join(assignments).replace("g.", "")
-            return f"UPDATE {GROUP} SET {sets} WHERE id = %s", [*params, group_id]
+            return (
+                f"UPDATE {GROUP} SET {sets} WHERE id = %s RETURNING resolved,"
+                " resolved_in_next_release, resolved_timestamp, is_muted, muted_until,"
+                " mute_remaining, count - 1",
+                [*params, group_id],
+            )
         return (
             f"WITH old AS (SELECT id, resolved, resolved_in_next_release, resolved_timestamp,"
             f" is_muted, muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s"
