@@ -222,11 +222,14 @@ def run_writers(
 
 VENDOR = (
     "from django.db import connections; from errors.routers import errors_alias; "
-    "print(connections[errors_alias()].vendor)"
+    "from errors.models import AppError; "
+    "print(connections[errors_alias()].vendor, AppError.objects.count())"
 )
 
 
-def benchmark(total: int, prefill: int) -> dict:
+def prepare(prefill: int) -> dict[str, str]:
+    """The bench's scratch database, migrated and holding at least ``prefill`` grouped
+    errors (topped up, so a second run reuses the first's rows); its environment."""
     env = scratch_environment("concurrency")
     manage(env, "migrate", "--noinput")
     manage(env, "migrate", "--noinput", "--database=errors")
@@ -238,7 +241,12 @@ def benchmark(total: int, prefill: int) -> dict:
             check=True,
         )
         manage(env, "group_app_errors", "--quiet")
-    vendor = manage(env, "shell", "-c", VENDOR).strip().splitlines()[-1]
+    return env
+
+
+def benchmark(total: int, prefill: int) -> dict:
+    env = prepare(prefill)
+    vendor, rows = manage(env, "shell", "-c", VENDOR).strip().splitlines()[-1].split()
     results = []
     for groups in GROUP_SHAPES:
         for processes in WRITER_COUNTS:
@@ -256,6 +264,7 @@ def benchmark(total: int, prefill: int) -> dict:
         "vendor": vendor,
         "trace_bytes": TRACE_BYTES,
         "prefill": prefill,
+        "rows": int(rows),
         "runs": results,
         "cpus": os.cpu_count(),
     }
@@ -263,13 +272,17 @@ def benchmark(total: int, prefill: int) -> dict:
 
 def render_section(all_results: list[dict]) -> str:
     vendors = sorted(all_results, key=lambda result: result["vendor"])
-    prefill = vendors[0].get("prefill", 0)
+    held = ", ".join(
+        f"{result.get('rows', result.get('prefill', 0)):,} on {result['vendor']}"
+        for result in vendors
+    )
     lines = [
         SECTION,
         "",
         f"`python -m bench.concurrency_bench` (once per database): writer processes each calling "
         f"`persist_app_error` with a real raised exception (a ~{TRACE_BYTES // 1000} KB trace) and "
-        f"a 2-5 KB context, into an errors table already holding {prefill:,} rows, "
+        f"a 2-5 KB context, into an errors table already holding rows ({held} before the "
+        "first run), "
         f"{ERRORS_PER_RUN} errors per run, all writers released at once; errors per second "
         f"over the wall-clock time from the first start to the last finish, spread over "
         f"{MANY_GROUPS:,} groups and all into one group (the storm limit off: every error "

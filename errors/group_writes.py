@@ -8,8 +8,10 @@ A group's row is a hot row: every writer of that failure updates it. So the stat
 touch shared rows (the hourly count, the subjects, the group itself) come last, after the
 occurrence's INSERT (the expensive part: its indexes, totals and search triggers), and each
 writer holds those row locks only for a few statements and its COMMIT. The group row is read
-under its lock before it is updated, so of two writers racing on a resolved group exactly one
-sees it resolved and records the regression.
+under its lock as the update finds it (PostgreSQL: ``FOR NO KEY UPDATE`` in the same statement;
+SQLite, one writer at a time: the update's own RETURNING), so of two writers racing on a
+resolved group exactly one sees it resolved and records the regression. On PostgreSQL most
+occurrences take one round trip instead (errors.single_trip).
 
 Statements are plain SQL for both databases (SQLite 3.35+ and PostgreSQL both know upserts
 with RETURNING); ``GREATEST``/``LEAST`` are SQLite's two-argument ``MAX``/``MIN``.
@@ -165,6 +167,42 @@ def forget_learnt() -> None:
     _group_ids.clear()
     _full_hours.clear()
     _known_releases.clear()
+    _deciding_groups.clear()
+
+
+def learnt_group_id(alias: str, key: GroupKey) -> int | None:
+    """The id of the key's group if this process has seen it committed."""
+    return _group_ids.get((alias, key.fingerprint.hash))
+
+
+def release_is_known(alias: str, release: str | None) -> bool:
+    """Whether an occurrence of ``release`` has nothing to note about the release itself."""
+    return not release or (alias, release) in _known_releases
+
+
+def hour_is_full(key: tuple) -> bool:
+    return key in _full_hours
+
+
+# Groups whose last write had to decide something (a mute counting down or ending, a
+# resolve in the next release that keeps them closed): their next write takes the full path
+# at once (errors.single_trip) rather than finding out in a failed round trip.
+_deciding_groups: set[tuple[str, int]] = set()
+
+
+def note_decision(alias: str, change: GroupChange) -> None:
+    """Remember whether the group's next occurrence will have to decide something too."""
+    key = (alias, change.group_id)
+    if change.is_muted or getattr(change, "stays_resolved", False):
+        if len(_deciding_groups) >= LEARNT_LIMIT:
+            _deciding_groups.clear()
+        _deciding_groups.add(key)
+    else:
+        _deciding_groups.discard(key)
+
+
+def group_is_deciding(alias: str, group_id: int) -> bool:
+    return (alias, group_id) in _deciding_groups
 
 
 class Statements:
@@ -195,12 +233,7 @@ class Statements:
         cursor.execute(f"SELECT id FROM {GROUP} WHERE fingerprint = %s", [fingerprint.hash])
         row = cursor.fetchone()
         if row is not None:
-            # Learnt only in a transaction of our own: inside the caller's, the row may be
-            # one it created and will roll back.
-            if len(self.connection.atomic_blocks) == 1:
-                if len(_group_ids) >= LEARNT_LIMIT:
-                    _group_ids.clear()
-                _group_ids[(self.connection.alias, fingerprint.hash)] = row[0]
+            self.learn_group(fingerprint, row[0])
             return row[0], False
         seen = self.moment(error.timestamp)
         cursor.execute(
@@ -229,10 +262,22 @@ class Statements:
         )
         row = cursor.fetchone()
         if row is not None:
+            self.learn_group(fingerprint, row[0])
             return row[0], True
         # Created by a writer that committed while we waited on the unique index.
         cursor.execute(f"SELECT id FROM {GROUP} WHERE fingerprint = %s", [fingerprint.hash])
-        return cursor.fetchone()[0], False
+        group_id = cursor.fetchone()[0]
+        self.learn_group(fingerprint, group_id)
+        return group_id, False
+
+    def learn_group(self, fingerprint: Fingerprint, group_id: int) -> None:
+        """Remember the group's id, but only in a transaction of our own: inside the
+        caller's, the row may be one it created and will roll back. Ours failing empties
+        what was learnt (errors.services.store_app_error)."""
+        if len(self.connection.atomic_blocks) == 1:
+            if len(_group_ids) >= LEARNT_LIMIT:
+                _group_ids.clear()
+            _group_ids[(self.connection.alias, fingerprint.hash)] = group_id
 
     def count_and_bump(
         self, cursor, group_id: int, hour: datetime.datetime, error: AppError, *, stored: bool
@@ -261,13 +306,8 @@ class Statements:
                 cursor.execute(sql, params)
                 if stored_now is None:
                     stored_now = cursor.fetchone()[0]
-            cursor.execute(
-                "SELECT resolved, resolved_in_next_release, resolved_timestamp, is_muted,"
-                f" muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s",
-                [group_id],
-            )
-            old = cursor.fetchone()
             cursor.execute(*statements[-1])
+            old = cursor.fetchone()
         if old is None:
             raise GroupVanished(group_id)
         return stored_now, self.decide(cursor, group_id, error, old)
@@ -293,6 +333,29 @@ class Statements:
     def group_update(self, group_id: int, error: AppError, *, stored: bool) -> tuple:
         """The figures every occurrence moves. On PostgreSQL the row is locked and read as
         it was before in the same statement, so two writers never see the same old state."""
+        assignments, params = self.bump_assignments(error, stored=stored)
+        if not self.is_postgresql:
+            # One writer at a time: the row as the update leaves it is the row as it was,
+            # but for the count, since the update moves none of the fields read.
+            sets = ", ".join(assignments).replace("g.", "")
+            return (
+                f"UPDATE {GROUP} SET {sets} WHERE id = %s RETURNING resolved,"
+                " resolved_in_next_release, resolved_timestamp, is_muted, muted_until,"
+                " mute_remaining, count - 1",
+                [*params, group_id],
+            )
+        return (
+            f"WITH old AS (SELECT id, resolved, resolved_in_next_release, resolved_timestamp,"
+            f" is_muted, muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s"
+            f" FOR NO KEY UPDATE) UPDATE {GROUP} AS g SET {', '.join(assignments)} FROM old"
+            " WHERE g.id = old.id RETURNING old.resolved, old.resolved_in_next_release,"
+            " old.resolved_timestamp, old.is_muted, old.muted_until, old.mute_remaining,"
+            " old.count",
+            [group_id, *params],
+        )
+
+    def bump_assignments(self, error: AppError, *, stored: bool) -> tuple[list[str], list]:
+        """The SET list of the group row (``g``) for one occurrence, and its parameters."""
         assignments = [
             "count = g.count + 1",
             f"shed_count = g.shed_count + {0 if stored else 1}",
@@ -307,18 +370,7 @@ class Statements:
                 "first_release = CASE WHEN g.first_release = '' THEN %s ELSE g.first_release END",
             ]
             params += [error.release, error.release]
-        if not self.is_postgresql:
-            sets = ", ".join(assignments).replace("g.", "")
-            return f"UPDATE {GROUP} SET {sets} WHERE id = %s", [*params, group_id]
-        return (
-            f"WITH old AS (SELECT id, resolved, resolved_in_next_release, resolved_timestamp,"
-            f" is_muted, muted_until, mute_remaining, count FROM {GROUP} WHERE id = %s"
-            f" FOR NO KEY UPDATE) UPDATE {GROUP} AS g SET {', '.join(assignments)} FROM old"
-            " WHERE g.id = old.id RETURNING old.resolved, old.resolved_in_next_release,"
-            " old.resolved_timestamp, old.is_muted, old.muted_until, old.mute_remaining,"
-            " old.count",
-            [group_id, *params],
-        )
+        return assignments, params
 
     def decide(self, cursor, group_id: int, error: AppError, old: tuple) -> "Bump":
         """What the occurrence does to its group, from the group as it was before it: reopen
@@ -361,6 +413,8 @@ class Statements:
         return bump
 
     def unstore(self, cursor, error: AppError, group_id: int, hour: datetime.datetime) -> None:
+        """Take back a row the storm limit turned out to shed; the instance is unsaved again."""
+        error._state.adding = True
         cursor.execute(
             f"DELETE FROM {AppError._meta.db_table} WHERE id = %s",
             [AppError._meta.pk.get_db_prep_value(error.pk, self.connection)],

@@ -16,7 +16,6 @@ the row within it sends the error to the spool instead of holding the caller.
 """
 
 import contextlib
-from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
@@ -30,26 +29,48 @@ POSTGRESQL_WRITE_TIMEOUT = "5s"
 _statements: dict[tuple, str] = {}
 
 
-def prepare_insert(error: AppError, *, using: str) -> Callable[[], None]:
-    """Everything but the write: returns the function that writes ``error``'s row on the
-    ``using`` alias and marks the instance saved, as ``save(force_insert=True)`` would."""
-    if _needs_full_save():
-        return lambda: error.save(using=using, force_insert=True)
-    connection = connections[using]
-    fields = _inserted_fields()
-    values = [field.get_db_prep_save(field.pre_save(error, True), connection) for field in fields]
-    sql = _statement(error, fields, using)
-    group_index = next(i for i, field in enumerate(fields) if field.name == "group")
+class PreparedInsert:
+    """The write of one error's row, ready but for its group: call it to INSERT the row on
+    its alias and mark the instance saved, as ``save(force_insert=True)`` would."""
 
-    def write() -> None:
-        # The group is known only inside the write's transaction (errors.group_writes).
-        values[group_index] = error.group_id
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-        error._state.adding = False
-        error._state.db = using
+    def __init__(self, error: AppError, using: str) -> None:
+        self.error = error
+        self.using = using
+        self.full_save = _needs_full_save()
+        if self.full_save:
+            return
+        connection = connections[using]
+        fields = _inserted_fields()
+        self._values = [
+            field.get_db_prep_save(field.pre_save(error, True), connection) for field in fields
+        ]
+        # The statement begins by setting its own timeout (PostgreSQL, autocommit).
+        self.times_out = _can_time_out(connection)
+        self.sql = _statement(error, fields, using, with_timeout=self.times_out)
+        self._group_index = next(i for i, field in enumerate(fields) if field.name == "group")
 
-    return write
+    def values(self) -> list[Any]:
+        """The statement's parameters, with the group the write's transaction found."""
+        self._values[self._group_index] = self.error.group_id
+        return self._values
+
+    def mark_saved(self) -> None:
+        self.error._state.adding = False
+        self.error._state.db = self.using
+
+    def __call__(self) -> None:
+        if self.full_save:
+            self.error.save(using=self.using, force_insert=True)
+            return
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.values())
+        self.mark_saved()
+
+
+def prepare_insert(error: AppError, *, using: str) -> PreparedInsert:
+    """Everything but the write: the compiled statement and its prepared values, so the
+    caller's transaction (errors.group_writes) only sends them."""
+    return PreparedInsert(error, using)
 
 
 def _needs_full_save() -> bool:
@@ -65,10 +86,9 @@ def _inserted_fields() -> list:
     return [field for field in AppError._meta.local_concrete_fields if not field.generated]
 
 
-def _statement(error: AppError, fields: list, using: str) -> str:
+def _statement(error: AppError, fields: list, using: str, *, with_timeout: bool) -> str:
     """Django's own INSERT for these fields on this connection, compiled once."""
     connection = connections[using]
-    with_timeout = _can_time_out(connection)
     key = (using, connection.vendor, tuple(field.column for field in fields), with_timeout)
     sql = _statements.get(key)
     if sql is None:

@@ -22,6 +22,7 @@ from errors.group_writes import (
     GroupVanished,
     forget_learnt,
     group_key_for,
+    note_decision,
     write_occurrence,
 )
 from errors.inserts import prepare_insert
@@ -31,6 +32,7 @@ from errors.models import AppError, Severity
 from errors.routers import errors_alias
 from errors.scrubbing import scrub
 from errors.selectors import has_active_filters
+from errors.single_trip import write_in_one_trip
 from errors.spool import SpoolUnavailable, append_to_spool, replay_if_due
 from errors.traces import dotted_class_name, format_call_stack, format_trace
 from errors.write_queue import writer_turn
@@ -304,9 +306,14 @@ def stamp_release(error: AppError) -> None:
 
 
 def write_in_group(error: AppError, key, write, alias: str) -> None:
-    """The row and its group's figures, in one transaction on the errors alias."""
-    with writer_turn(connections[alias]), transaction.atomic(using=alias):
-        error.group_change = write_occurrence(error, key, write_row=write, using=alias)
+    """The row and its group's figures, in one transaction on the errors alias: in one
+    round trip when the group only needs counting (errors.single_trip), else the full path."""
+    change = write_in_one_trip(error, key, write, alias)
+    if change is None:
+        with writer_turn(connections[alias]), transaction.atomic(using=alias):
+            change = write_occurrence(error, key, write_row=write, using=alias)
+        note_decision(alias, change)
+    error.group_change = change
 
 
 def replay_after_write(connection) -> None:

@@ -101,7 +101,7 @@ def test_concurrent_writes_section_states_the_target_from_its_figures(tmp_path: 
     assert "| 4 | many | 2,000/s ✓ | 1,600/s ✓ |" in met
     assert "| 4 | one | 2,100/s ✓ | 1,500/s ✓ |" in met
     assert "met everywhere measured" in met and "none were" in met
-    assert "already holding 1,000,000 rows" in met
+    assert "already holding rows (1,000,000 on postgresql, 1,000,000 on sqlite" in met
     missed = concurrency_bench.render_section(
         [sqlite, result("postgresql", {"many": (1500, 1999, 1800), "one": (1, 2, 3)}, 3)]
     )

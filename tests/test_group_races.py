@@ -1,13 +1,14 @@
 """Writers racing on one group: two occurrences of a resolved group arriving at once record
 one regression, not two."""
 
+import datetime
 import threading
 
 import pytest
 from django.db import connections
 
 from errors.group_services import resolve_error_group
-from errors.models import ErrorGroup, ErrorGroupActivity
+from errors.models import ErrorGroup, ErrorGroupActivity, ErrorGroupHourlyCount
 from errors.services import persist_app_error
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -100,3 +101,72 @@ def test_an_occurrence_waits_for_the_open_regression_before_it_reads_the_group(s
     assert first.group_change.is_regression
     assert not second[0].group_change.is_regression
     assert ErrorGroupActivity.objects.filter(group=group, kind="regressed").count() == 1
+
+
+def persisted_in_hour(hour: datetime.datetime, n: int):
+    """An occurrence stamped in ``hour`` (in this thread only): writers of different hours
+    share no hourly row, so only the group row's lock can order them."""
+    stamps[threading.get_ident()] = hour
+    try:
+        return fail(n)
+    finally:
+        del stamps[threading.get_ident()]
+
+
+stamps: dict[int, datetime.datetime] = {}
+
+
+@pytest.mark.skipif(
+    connections["errors"].vendor != "postgresql",
+    reason="SQLite lets one writer in at a time: a second write cannot start meanwhile",
+)
+@pytest.mark.parametrize("second_in_a_transaction", [False, True], ids=["autocommit", "atomic"])
+def test_occurrences_in_different_hours_wait_for_the_open_regression(
+    staff, monkeypatch, second_in_a_transaction
+):
+    """The two occurrences fall in different hours, so they queue on no shared hourly row:
+    without the lock the group row is read under, the second would read the group as still
+    resolved and record a second regression."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from errors.models import AppError
+
+    field = AppError._meta.get_field("timestamp")
+    monkeypatch.setattr(
+        field, "_get_default", lambda: stamps.get(threading.get_ident()) or timezone.now()
+    )
+    fail(0)
+    group = ErrorGroup.objects.get()
+    resolve_error_group(group=group, by=staff)
+    now = timezone.now()
+    finished = threading.Event()
+    second: list = []
+
+    def writer() -> None:
+        try:
+            if second_in_a_transaction:
+                with transaction.atomic(using="errors"):
+                    second.append(persisted_in_hour(now + datetime.timedelta(hours=1), 2))
+            else:
+                second.append(persisted_in_hour(now + datetime.timedelta(hours=1), 2))
+        finally:
+            connections.close_all()
+            finished.set()
+
+    with transaction.atomic(using="errors"):
+        first = persisted_in_hour(now, 1)
+        thread = threading.Thread(target=writer)
+        thread.start()
+        for _ in range(1000):  # until the second writer blocks on the lock, at most 10 s
+            if finished.wait(0.01) or someone_waits_for_a_row_lock():
+                break
+    thread.join()
+
+    group.refresh_from_db()
+    assert first.group_change.is_regression
+    assert not second[0].group_change.is_regression
+    assert ErrorGroupActivity.objects.filter(group=group, kind="regressed").count() == 1
+    assert group.count == 3 and not group.resolved
+    hours = ErrorGroupHourlyCount.objects.filter(group=group).order_by("hour")
+    assert [hour.count for hour in hours][-2:] == [2, 1]

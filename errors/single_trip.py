@@ -1,0 +1,160 @@
+"""An occurrence of a known group stored in one round trip on PostgreSQL.
+
+The full write (errors.group_writes.write_occurrence) talks to PostgreSQL four times: BEGIN,
+the INSERT, the counts, COMMIT. Each is a wait on the network and a wake-up of the server
+process, and they cost as much as the work itself. Almost every occurrence, though, asks
+nothing of its group but to be counted: the group is already known, open and not muted, no
+threshold rule watches it, its hour is below the storm limit. Such an occurrence is sent as
+one simple-query message, ``BEGIN; SET LOCAL statement_timeout; INSERT; counts; COMMIT``
+(psycopg's client-side binding allows several statements in one execute).
+
+Whether the group is that simple is only known under the group row's lock, inside the
+transaction. So the counting statement checks it there, and when the group turns out to
+need a decision (resolved, muted, gone, or its hour past the storm limit) the statement
+fails on purpose with ``NEEDS_FULL_PATH``: PostgreSQL skips the rest of the message, COMMIT
+included, the transaction is rolled back and the occurrence takes the full path, which
+decides under the same lock. Nothing of the failed attempt stays. Any other failure is the
+caller's to handle (errors.services spools the error), as with the full path.
+"""
+
+import datetime
+from typing import Any
+
+from django.db import DatabaseError, connections
+
+from errors.alerts.rules import live_rules
+from errors.conf import app_errors_setting
+from errors.group_writes import (
+    GROUP,
+    GroupChange,
+    GroupKey,
+    Statements,
+    group_is_deciding,
+    hour_is_full,
+    learnt_group_id,
+    release_is_known,
+    remember_full_hour,
+)
+from errors.inserts import PreparedInsert
+from errors.models import AppError, SubjectKind
+
+NEEDS_FULL_PATH = "app-errors: this occurrence needs the full write path, group "
+
+
+def write_in_one_trip(
+    error: AppError, key: GroupKey, insert: PreparedInsert, alias: str
+) -> GroupChange | None:
+    """Store ``error`` and count it in its group in one round trip; the change it made, or
+    None when it must take the full path (nothing was written then)."""
+    connection = connections[alias]
+    group_id = learnt_group_id(alias, key)
+    hour = error.timestamp.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
+    limit = app_errors_setting("GROUP_ROWS_PER_HOUR")
+    full = (alias, group_id, hour, limit)
+    if (
+        group_id is None
+        or not may_send_in_one_trip(connection, insert)
+        or not release_is_known(alias, error.release)
+        or (limit is not None and hour_is_full(full))
+        or group_is_deciding(alias, group_id)
+        or watched_by_threshold(alias, error)
+    ):
+        return None
+    error.group_id = group_id
+    sql, params = message(Statements(connection), insert, error, group_id, hour, limit)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while cursor.description is None and cursor.nextset():
+                pass  # past BEGIN, SET and INSERT, to the counts' one row
+            stored_now, old_count = cursor.fetchone()
+    except DatabaseError as failure:
+        roll_back(connection)
+        if NEEDS_FULL_PATH in str(failure):
+            error.group_id = None
+            return None
+        raise
+    insert.mark_saved()
+    if limit is not None and stored_now >= limit:
+        remember_full_hour(full)
+    return GroupChange(group_id=group_id, count=old_count + 1)
+
+
+def may_send_in_one_trip(connection: Any, insert: PreparedInsert) -> bool:
+    """PostgreSQL in autocommit with the compiled INSERT and its timeout: inside a
+    transaction of the caller's the write must stay in a savepoint of it."""
+    return (
+        connection.vendor == "postgresql"
+        and not insert.full_save
+        and insert.times_out
+        and connection.get_autocommit()
+        and not connection.in_atomic_block
+    )
+
+
+def watched_by_threshold(alias: str, error: AppError) -> bool:
+    """A threshold rule counts every occurrence it watches (errors.alerts.due): the full
+    path does that. Rules for new groups, regressions and snoozes need nothing from an
+    occurrence of a known, open, unmuted group."""
+    return any(rule.watches_threshold and rule.matches(error) for rule in live_rules(alias))
+
+
+def message(
+    ops: Statements,
+    insert: PreparedInsert,
+    error: AppError,
+    group_id: int,
+    hour: datetime.datetime,
+    limit: int | None,
+) -> tuple[str, list[Any]]:
+    """``BEGIN; <the INSERT>; <the counts>; COMMIT`` and its parameters. The counts are one
+    statement: the hour, the job and the user upserted, the group bumped only if it is open
+    and not muted (locked first, so it is read as the last writer left it), and a SELECT
+    that fails with NEEDS_FULL_PATH unless the group was bumped and the hour is within the
+    storm limit."""
+    parts: list[str] = []
+    params: list[Any] = []
+    hour_sql, hour_params = ops.hour_upsert(group_id, hour, stored=True)
+    parts.append(f"hour AS ({hour_sql})")
+    params += hour_params
+    subjects = (("job", SubjectKind.JOB, error.job_id), ("person", SubjectKind.USER, error.user_id))
+    for name, kind, subject in subjects:
+        if subject is not None:
+            subject_sql, subject_params = ops.subject_upsert(
+                group_id, kind, subject, error.timestamp
+            )
+            parts.append(f"{name} AS ({subject_sql})")
+            params += subject_params
+    assignments, bump_params = ops.bump_assignments(error, stored=True)
+    parts.append(
+        f"old AS (SELECT id, count FROM {GROUP} WHERE id = %s AND NOT resolved"
+        " AND NOT is_muted FOR NO KEY UPDATE)"
+    )
+    params.append(group_id)
+    parts.append(
+        f"bumped AS (UPDATE {GROUP} AS g SET {', '.join(assignments)} FROM old"
+        " WHERE g.id = old.id RETURNING old.count)"
+    )
+    params += bump_params
+    within = "bumped.count IS NOT NULL"
+    if limit is not None:
+        within += " AND hour.stored <= %s"
+        params.append(int(limit))
+    # The failing cast reads a column, so PostgreSQL cannot fold it while planning.
+    counts = (
+        f"WITH {', '.join(parts)} SELECT CASE WHEN {within} THEN hour.stored"
+        " ELSE CAST(%s || %s || ', hour ' || hour.stored AS integer) END, bumped.count"
+        " FROM hour LEFT JOIN bumped ON true"
+    )
+    params += [NEEDS_FULL_PATH, group_id]
+    return f"BEGIN; {insert.sql}; {counts}; COMMIT", [*insert.values(), *params]
+
+
+def roll_back(connection: Any) -> None:
+    """End the transaction the failed message left open; a connection too broken for that
+    is Django's to replace (the failure that got here is raised all the same)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ROLLBACK")
+    except DatabaseError:
+        pass
