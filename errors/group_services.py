@@ -16,6 +16,7 @@ from django.db import connections, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from errors.bulk_resolution import set_resolution
 from errors.conf import app_errors_setting
 from errors.models import ActivityKind, AppError, ErrorGroup, ErrorGroupActivity
 from errors.routers import errors_alias
@@ -76,11 +77,7 @@ def close_occurrences(
             )
             if not ids:
                 return closed
-            closed += (
-                AppError.objects.using(alias)
-                .filter(pk__in=ids, resolved=False)
-                .update(resolved=True, resolved_by_id=by_id, resolved_timestamp=at)
-            )
+            closed += set_resolution(alias, ids, resolved=True, by=by_id, at=at)
 
 
 def unresolve_error_group(
@@ -127,12 +124,7 @@ def reopen_occurrences(
                 return reopened
             after = page[-1][:2]
             closed = [pk for _, pk, at in page if at == closed_at]
-            if closed:
-                reopened += (
-                    AppError.objects.using(alias)
-                    .filter(pk__in=closed, resolved=True)
-                    .update(resolved=False, resolved_by_id=None, resolved_timestamp=None)
-                )
+            reopened += set_resolution(alias, closed, resolved=False)
 
 
 def mute_error_group(
