@@ -16,6 +16,7 @@ from django.db import connections, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from errors.batch_pacing import BatchPacer
 from errors.bulk_resolution import set_resolution
 from errors.conf import app_errors_setting
 from errors.models import ActivityKind, AppError, ErrorGroup, ErrorGroupActivity
@@ -31,8 +32,8 @@ RESOLUTION_FIELDS = [
     "resolved_release",
     "regressed_at",
 ]
-# Rows per batch: about 50-100 ms of SQLite's write lock, well under the 250 ms budget.
-RESOLVE_BATCH = 1000
+# The most rows a batch closes; errors.batch_pacing sizes each batch to its lock budget.
+RESOLVE_BATCH = 2000
 
 
 def resolve_error_group(
@@ -68,12 +69,13 @@ def close_occurrences(
     alias = errors_alias()
     by_id = getattr(by, "pk", by)
     closed = 0
+    pacer = BatchPacer(alias, batch_size)
     while True:
-        with _write(alias):
+        with pacer.batch():
             ids = list(
                 AppError.objects.using(alias)
                 .filter(group_id=group.pk, resolved=False, timestamp__lte=at)
-                .values_list("pk", flat=True)[:batch_size]
+                .values_list("pk", flat=True)[: pacer.size]
             )
             if not ids:
                 return closed
@@ -108,8 +110,9 @@ def reopen_occurrences(
         return 0
     alias = errors_alias()
     reopened, after = 0, None
+    pacer = BatchPacer(alias, batch_size)
     while True:
-        with _write(alias):
+        with pacer.batch():
             rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved=True)
             if after is not None:
                 rows = rows.filter(timestamp__gte=after[0]).exclude(
@@ -118,7 +121,7 @@ def reopen_occurrences(
             page = list(
                 rows.order_by("timestamp", "id").values_list(
                     "timestamp", "id", "resolved_timestamp"
-                )[:batch_size]
+                )[: pacer.size]
             )
             if not page:
                 return reopened
