@@ -332,7 +332,9 @@ def _groups_with_open_rows(ops: Statements, group_ids: list[int]) -> set[int]:
     if not group_ids:
         return set()
     alias = ops.connection.alias
-    open_rows = AppError.objects.using(alias).filter(group_id=OuterRef("pk"), resolved=False)
+    # resolved__in: SQLite's planner seeks apperror_group_resolved with it, but scans every
+    # row of the group for NOT resolved (what resolved=False becomes there).
+    open_rows = AppError.objects.using(alias).filter(group_id=OuterRef("pk"), resolved__in=[False])
     return set(
         ErrorGroup.objects.using(alias)
         .filter(pk__in=group_ids)

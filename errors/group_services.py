@@ -72,9 +72,12 @@ def close_occurrences(
     pacer = BatchPacer(alias, batch_size)
     while True:
         with pacer.batch():
+            # resolved__in, not resolved=False: Django writes the latter as NOT resolved on
+            # SQLite, which its planner cannot match to apperror_group_resolved; it then
+            # walks the group's rows newest first past every row already closed, each batch.
             ids = list(
                 AppError.objects.using(alias)
-                .filter(group_id=group.pk, resolved=False, timestamp__lte=at)
+                .filter(group_id=group.pk, resolved__in=[False], timestamp__lte=at)
                 .values_list("pk", flat=True)[: pacer.size]
             )
             if not ids:
@@ -113,7 +116,7 @@ def reopen_occurrences(
     pacer = BatchPacer(alias, batch_size)
     while True:
         with pacer.batch():
-            rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved=True)
+            rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved__in=[True])
             if after is not None:
                 rows = rows.filter(timestamp__gte=after[0]).exclude(
                     timestamp=after[0], id__lte=after[1]
@@ -183,7 +186,9 @@ def settle_groups_of(*, group_ids: set[int], by: Any) -> None:
     with _write(alias):
         # One query for the groups and whether each still has an open occurrence (an
         # EXISTS that stops at the first), not one query a group.
-        still_open = AppError.objects.using(alias).filter(group_id=OuterRef("pk"), resolved=False)
+        still_open = AppError.objects.using(alias).filter(
+            group_id=OuterRef("pk"), resolved__in=[False]
+        )
         groups = (
             ErrorGroup.objects.using(alias)
             .filter(pk__in=group_ids)
