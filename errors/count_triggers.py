@@ -7,6 +7,15 @@ this module: they hold its output as literal SQL (errors/migrations/0001_squashe
 and tests/test_migrations.py checks that the text there still equals what this module
 generates. To change the triggers, change them here, write the new output into a new
 migration (the old text is its reverse) and point that test at the new migration.
+
+A mass change (a group resolve closing thousands of rows) would fire the update triggers once
+a row, each moving one error between the same few totals rows: thousands of upserts of one
+row per batch (on PostgreSQL, a new row version each time). So the update triggers stand
+aside while the changing transaction says so (SQLite: a row in ``BULK_CHANGE_TABLE``, which
+no other writer can see until it commits, and it never does; PostgreSQL: the transaction's
+``app_errors.bulk_change`` setting), and that transaction moves the batch's totals itself,
+with one grouped statement per table and direction (``bulk_adjustment``). Migration
+0014_bulk_change_totals holds this as literal SQL.
 """
 
 import dataclasses
@@ -47,7 +56,8 @@ DAILY = CountTable(
 
 
 def sqlite_triggers(counts: CountTable, shard: str) -> list[str]:
-    """Add one on insert, remove one on delete, move one when an update changes the key.
+    """Add one on insert, remove one on delete, move one when an update changes the key (the
+    triggers as 0001_squashed_0011_errors made them; 0014 replaced the update one).
 
     ``shard`` is a constant: SQLite has one writer at a time, so it keeps a single shard, and
     a removal updates the row an insert made: deleting every table's rows (as a test
@@ -67,12 +77,38 @@ def sqlite_triggers(counts: CountTable, shard: str) -> list[str]:
     return [
         f"{prefix}_insert AFTER INSERT ON errors_apperror BEGIN {add} END",
         f"{prefix}_delete AFTER DELETE ON errors_apperror BEGIN {remove} END",
-        f"""{prefix}_update
-        AFTER UPDATE OF timestamp, app, severity, resolved ON errors_apperror
-        WHEN OLD.timestamp IS NOT NEW.timestamp OR OLD.app IS NOT NEW.app
-          OR OLD.severity IS NOT NEW.severity OR OLD.resolved IS NOT NEW.resolved
-        BEGIN {remove} {add} END""",
+        sqlite_update_trigger(counts, shard, bulk_aware=False),
     ]
+
+
+# Holds a row only inside a transaction that moves the totals of its own update itself.
+BULK_CHANGE_TABLE = "errors_apperror_bulk_change"
+# The PostgreSQL setting (``SET LOCAL``) that says the same for one transaction.
+BULK_CHANGE_SETTING = "app_errors.bulk_change"
+
+
+def sqlite_update_trigger(counts: CountTable, shard: str, *, bulk_aware: bool = True) -> str:
+    """Move one error between totals when an update changes its key; ``bulk_aware``, not
+    while the updating transaction holds a row in ``BULK_CHANGE_TABLE``."""
+    new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
+    add = f"""
+    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
+    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, {shard}, 1)
+    ON CONFLICT {counts.key} DO UPDATE SET total = total + 1;
+"""
+    remove = f"""
+    UPDATE {counts.table} SET total = total - 1
+    WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
+      AND severity = OLD.severity AND resolved = OLD.resolved AND shard = {shard};
+"""
+    changed = """OLD.timestamp IS NOT NEW.timestamp OR OLD.app IS NOT NEW.app
+          OR OLD.severity IS NOT NEW.severity OR OLD.resolved IS NOT NEW.resolved"""
+    if bulk_aware:
+        changed = f"({changed})\n          AND NOT EXISTS (SELECT 1 FROM {BULK_CHANGE_TABLE})"
+    return f"""CREATE TRIGGER {counts.table}_update
+        AFTER UPDATE OF timestamp, app, severity, resolved ON errors_apperror
+        WHEN {changed}
+        BEGIN {remove} {add} END"""
 
 
 def sqlite_drop_triggers(counts: CountTable) -> list[str]:
@@ -118,12 +154,7 @@ def postgresql_triggers(counts: CountTable, shard: str) -> list[str]:
         FOR EACH ROW EXECUTE FUNCTION {function}""",
         f"""CREATE TRIGGER {counts.table}_delete AFTER DELETE ON errors_apperror
         FOR EACH ROW EXECUTE FUNCTION {function}""",
-        f"""CREATE TRIGGER {counts.table}_update
-        AFTER UPDATE OF timestamp, app, severity, resolved ON errors_apperror FOR EACH ROW
-        WHEN (OLD.timestamp IS DISTINCT FROM NEW.timestamp OR OLD.app IS DISTINCT FROM NEW.app
-              OR OLD.severity IS DISTINCT FROM NEW.severity
-              OR OLD.resolved IS DISTINCT FROM NEW.resolved)
-        EXECUTE FUNCTION {function}""",
+        postgresql_update_trigger(counts, bulk_aware=False),
         f"""CREATE TRIGGER {counts.table}_truncate AFTER TRUNCATE ON errors_apperror
         FOR EACH STATEMENT EXECUTE FUNCTION {function}""",
     ]
@@ -137,3 +168,38 @@ def postgresql_drop_triggers(counts: CountTable) -> list[str]:
         ),
         f"DROP FUNCTION IF EXISTS {counts.table}_write()",
     ]
+
+
+def postgresql_update_trigger(counts: CountTable, *, bulk_aware: bool = True) -> str:
+    """Move one error between totals when an update changes its key; ``bulk_aware``, not
+    while the updating transaction has set ``BULK_CHANGE_SETTING`` (a WHEN clause may not
+    read a table, a setting it may)."""
+    changed = """OLD.timestamp IS DISTINCT FROM NEW.timestamp OR OLD.app IS DISTINCT FROM NEW.app
+              OR OLD.severity IS DISTINCT FROM NEW.severity
+              OR OLD.resolved IS DISTINCT FROM NEW.resolved"""
+    if bulk_aware:
+        changed = (
+            f"({changed})\n              AND current_setting('{BULK_CHANGE_SETTING}', true)"
+            " IS DISTINCT FROM 'on'"
+        )
+    return f"""CREATE TRIGGER {counts.table}_update
+        AFTER UPDATE OF timestamp, app, severity, resolved ON errors_apperror FOR EACH ROW
+        WHEN ({changed})
+        EXECUTE FUNCTION {counts.table}_write()"""
+
+
+def bulk_adjustment(counts: CountTable, vendor: str, shard: str, ids: int) -> str:
+    """One grouped upsert adding ``sign * n`` to the ``resolved = state`` totals of the
+    ``ids`` errors named by its parameters (``state``, ``sign``, then the ids): the part of
+    a mass change the update triggers leave to its transaction. A batch runs it twice, -1
+    on the state its rows left and +1 on the one they reached, on the rows' own period, app
+    and severity (a mass change alters only the resolution)."""
+    period = getattr(counts, f"{vendor}_period").format(row="e").replace("%", "%%")
+    shard = shard.replace("%", "%%")
+    placeholders = ", ".join(["%s"] * ids)
+    return f"""INSERT INTO {counts.table} AS counts
+        ({counts.period}, app, severity, resolved, shard, total)
+    SELECT {period}, coalesce(e.app, ''), e.severity, %s, {shard}, %s * count(*)
+    FROM errors_apperror e WHERE e.id IN ({placeholders})
+    GROUP BY 1, 2, 3
+    ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + excluded.total"""

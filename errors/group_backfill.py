@@ -14,6 +14,7 @@ do for a live error without a traceback.
 
 import dataclasses
 import datetime
+import functools
 import os
 import re
 from collections import defaultdict
@@ -22,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.fields.json import KT
 
 from errors.conf import app_errors_setting
@@ -267,9 +269,9 @@ def _add_figures(ops: Statements, figures: dict[int, GroupFigures]) -> None:
     """Add a batch's figures to its groups, in group id order (the lock order of writers)."""
     ordered = sorted(figures.items())
     open_elsewhere = _groups_with_open_rows(ops, [gid for gid, f in ordered if not f.has_open])
-    hours = [
-        (gid, ops.moment(hour), n, n) for gid, f in ordered for hour, n in sorted(f.hours.items())
-    ]
+    # A batch's groups share their hours: each converted for the database once.
+    moment = functools.cache(ops.moment)
+    hours = [(gid, moment(hour), n, n) for gid, f in ordered for hour, n in sorted(f.hours.items())]
     subjects = [
         (gid, kind, ops.uuid(subject), n, ops.moment(seen))
         for gid, f in ordered
@@ -324,13 +326,21 @@ def _resolver(ops: Statements, value: Any) -> Any:
 
 
 def _groups_with_open_rows(ops: Statements, group_ids: list[int]) -> set[int]:
+    """Which of these groups have an open occurrence: an EXISTS per group that stops at the
+    first, not a DISTINCT over every open occurrence (tens of thousands in a big group,
+    read again for every batch)."""
     if not group_ids:
         return set()
+    alias = ops.connection.alias
+    # resolved__in: SQLite's planner seeks apperror_group_resolved with it, but scans every
+    # row of the group for NOT resolved (what resolved=False becomes there).
+    open_rows = AppError.objects.using(alias).filter(group_id=OuterRef("pk"), resolved__in=[False])
     return set(
-        AppError.objects.using(ops.connection.alias)
-        .filter(group_id__in=group_ids, resolved=False)
-        .values_list("group_id", flat=True)
-        .distinct()
+        ErrorGroup.objects.using(alias)
+        .filter(pk__in=group_ids)
+        .filter(Exists(open_rows))
+        .order_by()
+        .values_list("pk", flat=True)
     )
 
 

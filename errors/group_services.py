@@ -16,6 +16,8 @@ from django.db import connections, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from errors.batch_pacing import BatchPacer
+from errors.bulk_resolution import set_resolution
 from errors.conf import app_errors_setting
 from errors.models import ActivityKind, AppError, ErrorGroup, ErrorGroupActivity
 from errors.routers import errors_alias
@@ -30,8 +32,8 @@ RESOLUTION_FIELDS = [
     "resolved_release",
     "regressed_at",
 ]
-# Rows per batch: about 50-100 ms of SQLite's write lock, well under the 250 ms budget.
-RESOLVE_BATCH = 1000
+# The most rows a batch closes; errors.batch_pacing sizes each batch to its lock budget.
+RESOLVE_BATCH = 2000
 
 
 def resolve_error_group(
@@ -67,20 +69,20 @@ def close_occurrences(
     alias = errors_alias()
     by_id = getattr(by, "pk", by)
     closed = 0
+    pacer = BatchPacer(alias, batch_size)
     while True:
-        with _write(alias):
+        with pacer.batch():
+            # resolved__in, not resolved=False: Django writes the latter as NOT resolved on
+            # SQLite, which its planner cannot match to apperror_group_resolved; it then
+            # walks the group's rows newest first past every row already closed, each batch.
             ids = list(
                 AppError.objects.using(alias)
-                .filter(group_id=group.pk, resolved=False, timestamp__lte=at)
-                .values_list("pk", flat=True)[:batch_size]
+                .filter(group_id=group.pk, resolved__in=[False], timestamp__lte=at)
+                .values_list("pk", flat=True)[: pacer.size]
             )
             if not ids:
                 return closed
-            closed += (
-                AppError.objects.using(alias)
-                .filter(pk__in=ids, resolved=False)
-                .update(resolved=True, resolved_by_id=by_id, resolved_timestamp=at)
-            )
+            closed += set_resolution(alias, ids, resolved=True, by=by_id, at=at)
 
 
 def unresolve_error_group(
@@ -111,9 +113,10 @@ def reopen_occurrences(
         return 0
     alias = errors_alias()
     reopened, after = 0, None
+    pacer = BatchPacer(alias, batch_size)
     while True:
-        with _write(alias):
-            rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved=True)
+        with pacer.batch():
+            rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved__in=[True])
             if after is not None:
                 rows = rows.filter(timestamp__gte=after[0]).exclude(
                     timestamp=after[0], id__lte=after[1]
@@ -121,18 +124,13 @@ def reopen_occurrences(
             page = list(
                 rows.order_by("timestamp", "id").values_list(
                     "timestamp", "id", "resolved_timestamp"
-                )[:batch_size]
+                )[: pacer.size]
             )
             if not page:
                 return reopened
             after = page[-1][:2]
             closed = [pk for _, pk, at in page if at == closed_at]
-            if closed:
-                reopened += (
-                    AppError.objects.using(alias)
-                    .filter(pk__in=closed, resolved=True)
-                    .update(resolved=False, resolved_by_id=None, resolved_timestamp=None)
-                )
+            reopened += set_resolution(alias, closed, resolved=False)
 
 
 def resolve_error_groups(*, groups: Iterable[ErrorGroup], by: Any) -> int:
@@ -208,7 +206,9 @@ def settle_groups_of(*, group_ids: set[int], by: Any) -> None:
     with _write(alias):
         # One query for the groups and whether each still has an open occurrence (an
         # EXISTS that stops at the first), not one query a group.
-        still_open = AppError.objects.using(alias).filter(group_id=OuterRef("pk"), resolved=False)
+        still_open = AppError.objects.using(alias).filter(
+            group_id=OuterRef("pk"), resolved__in=[False]
+        )
         groups = (
             ErrorGroup.objects.using(alias)
             .filter(pk__in=group_ids)

@@ -128,6 +128,19 @@ class AppError(models.Model):
             models.Index(
                 fields=["group", "resolved", "timestamp", "id"], name="apperror_group_resolved"
             ),
+            # The group list's release and environment filters: does this group have an
+            # occurrence in it (one probe a group, not a scan of its occurrences). Partial, so
+            # an error without a release or environment costs its write nothing here.
+            models.Index(
+                fields=["release", "group"],
+                name="apperror_release_group",
+                condition=models.Q(release__isnull=False),
+            ),
+            models.Index(
+                fields=["environment", "group"],
+                name="apperror_environment_group",
+                condition=models.Q(environment__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

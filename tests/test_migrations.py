@@ -24,7 +24,8 @@ SQUASHED = "0001_squashed_0011_errors"
 # What the migrations build, per vendor, besides the tables of the managed models.
 TABLES = {
     # FTS5 keeps its index in shadow tables of its own.
-    "sqlite": {"errors_apperror_fts"}
+    # and a mass change marks its transaction in a table of its own (migration 0014).
+    "sqlite": {"errors_apperror_fts", "errors_apperror_bulk_change"}
     | {f"errors_apperror_fts_{part}" for part in ("config", "content", "data", "docsize", "idx")},
     "postgresql": {"errors_apperror_search", "errors_apperror_search_word"},
 }
@@ -214,3 +215,25 @@ def test_squashed_migration_sql_equals_what_the_builders_generate():
     assert generated == migration.TOTALS
     assert generated_drop == migration.TOTALS_DROP
     assert search_document.plpgsql_function() in migration.SEARCH["postgresql"]
+
+
+def test_bulk_change_migration_sql_equals_what_the_builders_generate():
+    """0014 replaces the totals' update triggers by ones that stand aside for a mass change
+    (errors/bulk_resolution.py); its reverse restores the squashed migration's text."""
+    migration = importlib.import_module("errors.migrations.0014_bulk_change_totals")
+    squashed = squashed_migration()
+    tables = (count_triggers.HOURLY, count_triggers.DAILY)
+    created = {
+        "sqlite": [count_triggers.sqlite_update_trigger(t, "0") for t in tables],
+        "postgresql": [count_triggers.postgresql_update_trigger(t) for t in tables],
+    }
+    for vendor, statements in created.items():
+        forward = [sql for sql in migration.UPDATE_TRIGGERS[vendor] if sql.startswith("CREATE")]
+        assert forward == statements
+        backward = migration.UPDATE_TRIGGERS_BEFORE[vendor]
+        squashed_updates = [
+            sql for sql in squashed.TOTALS[vendor] if sql.split("\n")[0].endswith("_update")
+        ]
+        assert [sql for sql in backward if sql.startswith("CREATE")] == squashed_updates
+        assert all(sql.split("\n")[0].endswith("_update") for sql in squashed_updates)
+        assert len(squashed_updates) == 2
