@@ -46,6 +46,12 @@ def format_moment(moment: datetime.datetime, *, now: datetime.datetime | None = 
     return f"{day} {local:%H:%M}"
 
 
+def format_minute(moment: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
+    """ "2 Nov 14:07": a list row's time, to the minute (the detail page has the rest)."""
+    local = _local(moment)
+    return f"{format_day(local.date(), now=now)} {local:%H:%M}"
+
+
 def format_day(day: datetime.date, *, now: datetime.datetime | None = None) -> str:
     """ "2 Nov", with the year outside this one."""
     this_year = _local(now or timezone.now()).year

@@ -89,6 +89,11 @@ class GroupTable(tables.Table):
         self.links = GroupLinks()
         self.now = timezone.now()
 
+    @property
+    def has_row_actions(self) -> bool:
+        """Whether the rows' buttons need the table's hidden form (cells/_group_status.html)."""
+        return self.can_resolve
+
     def prepare_rows(self, records: Iterable[ErrorGroup], sparklines: dict) -> None:
         """Give each record of the page what its cells read (its URLs and sparkline),
         computed once per page rather than per cell."""

@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tables2.columns import BoundColumn
 
+from dashboard.dates import format_minute
 from dashboard.id_cells import id_link
 from dashboard.table_rows import DirectBoundRows
 from errors.models import AppError, Severity
@@ -31,6 +32,8 @@ from errors.selectors import MessageSpans
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 MESSAGE_PREVIEW = 300
+# A message this short fits the two lines its cell shows on a wide screen: no hover copy.
+MESSAGE_SHOWN_WHOLE = 60
 TABLE_TEMPLATE = "dashboard/_table.html"
 
 
@@ -55,6 +58,12 @@ class SortLink:
     header: str
     query: str | None  # None: the column does not sort
     direction: str  # "asc", "desc" or ""
+
+
+def styled(css_class: str) -> dict:
+    """A column's cells carry ``css_class``: only the columns the stylesheets
+    size get one (a class on every cell of 50 rows is 9 KB of HTML)."""
+    return {"td": {"class": css_class}}
 
 
 class FilterSetOrderedColumn(tables.Column):
@@ -116,6 +125,10 @@ class ErrorLinks:
         return self._url("error_unresolve", pk)
 
 
+# The id of the hidden form the rows' action buttons belong to (the ``form`` attribute).
+ROW_ACTIONS_FORM = "row-actions"
+
+
 @dataclass(frozen=True)
 class StatusCell:
     """The status cell (who resolved an error and when, with the button that changes it),
@@ -144,6 +157,16 @@ class StatusCell:
         )
 
     def render(self, error: AppError) -> SafeString:
+        status = self.status(error)
+        if not self.inline:
+            return format_html('<div class="status">{}</div>', status)
+        return format_html(
+            '<div class="status" hx-target="closest tr" hx-swap="outerHTML" hx-push-url="false">'
+            "{}</div>",
+            status,
+        )
+
+    def status(self, error: AppError) -> SafeString:
         if error.resolved:
             parts = [self.resolution(error)]
             if self.can_resolve:
@@ -152,7 +175,7 @@ class StatusCell:
             parts = [self.form(self.links.resolve(error.pk), "Resolve", "resolve")]
         else:
             parts = [format_html('<span class="muted">{}</span>', "Unresolved")]
-        return format_html('<div class="status">{}</div>', format_html_join("", "{}", zip(parts)))
+        return format_html_join("", "{}", zip(parts))
 
     def resolution(self, error: AppError) -> SafeString:
         staff = error.resolved_by
@@ -170,19 +193,33 @@ class StatusCell:
         )
 
     def form(self, url: str, label: str, css_class: str) -> SafeString:
+        """In a table, a button of the table's one shared form (ROW_ACTIONS_FORM: the CSRF
+        token and the way back, written once a page rather than once a row) posting to this
+        error's URL; htmx posts it and swaps the row. On its own, a form of its own."""
+        if self.inline:
+            return format_html(
+                '<button type="submit" form="{}" formaction="{}" hx-post="{}" class="{}">{}'
+                "</button>",
+                ROW_ACTIONS_FORM,
+                url,
+                url,
+                css_class,
+                label,
+            )
         return format_html(
-            '<form method="post" action="{}"{}>{}'
-            '<button type="submit" class="{}">{}</button></form>',
+            '<form method="post" action="{}">{}<button type="submit" class="{}">{}</button></form>',
             url,
-            self.swap(url) if self.inline else "",
             self.hidden_inputs,
             css_class,
             label,
         )
 
-    def swap(self, url: str) -> SafeString:
+    def shared_form(self) -> SafeString:
+        """The form every row's button submits without JavaScript (see ``form``)."""
+        if not (self.inline and self.can_resolve):
+            return format_html("")
         return format_html(
-            ' hx-post="{}" hx-target="closest tr" hx-swap="outerHTML" hx-push-url="false"', url
+            '<form id="{}" method="post" hidden>{}</form>', ROW_ACTIONS_FORM, self.hidden_inputs
         )
 
     @cached_property
@@ -228,10 +265,25 @@ class DashboardTable(tables.Table):
 
         return cell
 
+    def row_actions_form(self) -> SafeString | str:
+        """The hidden form the rows' buttons submit, if they have any (StatusCell.form)."""
+        return ""
+
     @cached_property
-    def cell_labels(self) -> dict[str, str]:
-        """Each column's header, read once per table: every cell carries its label."""
-        return {column.name: str(column.header) for column in self.columns}
+    def cell_openings(self) -> dict[str, SafeString]:
+        """Each column's ``<td>``, built once per table: its class where the column declares
+        one (``styled``), and its header as ``data-label`` (the narrow-screen card layout
+        shows it beside the value) where it has one."""
+        openings = {}
+        for column in self.columns:
+            css_class = column.column.attrs.get("td", {}).get("class")
+            header = str(column.header)
+            openings[column.name] = format_html(
+                "<td{}{}>",
+                format_html(' class="{}"', css_class) if css_class else "",
+                format_html(' data-label="{}"', header) if header else "",
+            )
+        return openings
 
     @cached_property
     def sort_links(self) -> list[SortLink]:
@@ -258,7 +310,15 @@ class DashboardTable(tables.Table):
         )
 
     def render_message(self, record) -> SafeString:
+        """The message links to the error; a message longer than the two lines the cell
+        shows also has the whole of it (up to 2,000 characters) on hover."""
         value = record.message
+        if len(value) <= MESSAGE_SHOWN_WHOLE and "\n" not in value:
+            return format_html(
+                '<a class="message" href="{}">{}</a>',
+                self.links.detail(record.pk),
+                self.message_preview(record),
+            )
         return format_html(
             '<a class="message" href="{}" title="{}">{}</a>',
             self.links.detail(record.pk),
@@ -278,12 +338,12 @@ class AppErrorTable(DashboardTable):
     page is known) holds the search's matched words of each message."""
 
     select = tables.Column(empty_values=(), verbose_name="", orderable=False, accessor="pk")
-    timestamp = FilterSetOrderedColumn(verbose_name="Time")
+    timestamp = FilterSetOrderedColumn(verbose_name="Time", attrs=styled("col-timestamp"))
     severity = FilterSetOrderedColumn()
     app = FilterSetOrderedColumn()
-    file = tables.Column(orderable=False)
-    function = FilterSetOrderedColumn()
-    message = tables.Column(orderable=False)
+    file = tables.Column(orderable=False, attrs=styled("col-file"))
+    function = FilterSetOrderedColumn(attrs=styled("col-function"))
+    message = tables.Column(orderable=False, attrs=styled("col-message"))
     job_id = tables.Column(verbose_name="Job", orderable=False)
     user_id = tables.Column(verbose_name="User", orderable=False)
     resolved = FilterSetOrderedColumn(verbose_name="Status", empty_values=())
@@ -319,6 +379,9 @@ class AppErrorTable(DashboardTable):
         self.highlights: dict[object, MessageSpans] = {}
         self.status = StatusCell.for_request(request, can_resolve=can_resolve, next_url=next_url)
 
+    def row_actions_form(self) -> SafeString:
+        return self.status.shared_form()
+
     def filter_query(self, name: str, value) -> str:
         """``query_with(params, name=value)``; the current query is encoded once per page, not
         once per link, when the link adds a parameter rather than replacing one."""
@@ -350,13 +413,13 @@ class AppErrorTable(DashboardTable):
         )
 
     def render_timestamp(self, record) -> SafeString:
+        """When, to the minute, and how long ago on hover; the message is the row's link."""
         value = record.timestamp
         return format_html(
-            '<a href="{}" title="{}"><time datetime="{}">{}</time></a>',
-            self.links.detail(record.pk),
+            '<time datetime="{}" title="{}">{}</time>',
+            value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             time_ago(value, self.now),
-            value.isoformat(),
-            timezone.localtime(value).strftime("%Y-%m-%d %H:%M"),
+            format_minute(value, now=self.now),
         )
 
     def render_app(self, record) -> SafeString:
