@@ -34,10 +34,12 @@ def set_resolution(
     resolved: bool,
     by: Any = None,
     at: datetime.datetime | None = None,
+    closed_at: datetime.datetime | None = None,
 ) -> int:
     """Resolve (``resolved``, by ``by`` at ``at``) or reopen the errors ``ids`` that are not
-    in that state yet; returns how many changed. Runs inside the caller's transaction, whose
-    rollback also undoes the triggers' standing aside."""
+    in that state yet (reopening, with ``closed_at``, only those resolved at that moment);
+    returns how many changed. Runs inside the caller's transaction, whose rollback also
+    undoes the triggers' standing aside."""
     if not ids:
         return 0
     connection = connections[alias]
@@ -52,12 +54,16 @@ def set_resolution(
         *(meta.pk.get_db_prep_value(pk, connection) for pk in ids),
         not resolved,
     ]
+    closed_at_only = ""
+    if closed_at is not None:
+        closed_at_only = " AND resolved_timestamp = %s"
+        params.append(meta.get_field("resolved_timestamp").get_db_prep_value(closed_at, connection))
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         _stand_aside(cursor, vendor, True)
         cursor.execute(
             f"UPDATE {TABLE} SET resolved = %s, resolved_by_id = %s, resolved_timestamp = %s"
-            f" WHERE id IN ({placeholders}) AND resolved = %s RETURNING id",
+            f" WHERE id IN ({placeholders}) AND resolved = %s{closed_at_only} RETURNING id",
             params,
         )
         changed = [row[0] for row in cursor.fetchall()]

@@ -71,17 +71,19 @@ def close_occurrences(
     closed = 0
     pacer = BatchPacer(alias, batch_size)
     while True:
+        # Read before taking the write turn: only the update holds the lock, and it skips
+        # a row resolved meanwhile. resolved__in, not resolved=False: Django writes the
+        # latter as NOT resolved on SQLite, which its planner cannot match to
+        # apperror_group_resolved; it then walks the group's rows newest first past every
+        # row already closed, each batch.
+        ids = list(
+            AppError.objects.using(alias)
+            .filter(group_id=group.pk, resolved__in=[False], timestamp__lte=at)
+            .values_list("pk", flat=True)[: pacer.size]
+        )
+        if not ids:
+            return closed
         with pacer.batch():
-            # resolved__in, not resolved=False: Django writes the latter as NOT resolved on
-            # SQLite, which its planner cannot match to apperror_group_resolved; it then
-            # walks the group's rows newest first past every row already closed, each batch.
-            ids = list(
-                AppError.objects.using(alias)
-                .filter(group_id=group.pk, resolved__in=[False], timestamp__lte=at)
-                .values_list("pk", flat=True)[: pacer.size]
-            )
-            if not ids:
-                return closed
             closed += set_resolution(alias, ids, resolved=True, by=by_id, at=at)
 
 
@@ -115,22 +117,25 @@ def reopen_occurrences(
     reopened, after = 0, None
     pacer = BatchPacer(alias, batch_size)
     while True:
-        with pacer.batch():
-            rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved__in=[True])
-            if after is not None:
-                rows = rows.filter(timestamp__gte=after[0]).exclude(
-                    timestamp=after[0], id__lte=after[1]
-                )
-            page = list(
-                rows.order_by("timestamp", "id").values_list(
-                    "timestamp", "id", "resolved_timestamp"
-                )[: pacer.size]
+        # Read outside the write turn; the update reopens only rows still closed at
+        # ``closed_at``, and a page with none of them takes no lock at all.
+        rows = AppError.objects.using(alias).filter(group_id=group.pk, resolved__in=[True])
+        if after is not None:
+            rows = rows.filter(timestamp__gte=after[0]).exclude(
+                timestamp=after[0], id__lte=after[1]
             )
-            if not page:
-                return reopened
-            after = page[-1][:2]
-            closed = [pk for _, pk, at in page if at == closed_at]
-            reopened += set_resolution(alias, closed, resolved=False)
+        page = list(
+            rows.order_by("timestamp", "id").values_list("timestamp", "id", "resolved_timestamp")[
+                : pacer.size
+            ]
+        )
+        if not page:
+            return reopened
+        after = page[-1][:2]
+        closed = [pk for _, pk, at in page if at == closed_at]
+        if closed:
+            with pacer.batch():
+                reopened += set_resolution(alias, closed, resolved=False, closed_at=closed_at)
 
 
 def resolve_error_groups(*, groups: Iterable[ErrorGroup], by: Any) -> int:

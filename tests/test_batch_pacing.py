@@ -2,18 +2,23 @@
 
 import pytest
 
-from errors.batch_pacing import FIRST_BATCH, LOCK_BUDGET_S, MIN_BATCH, BatchPacer, next_size
+from errors.batch_pacing import DEFAULT_BUDGET_S, FIRST_BATCH, MIN_BATCH, BatchPacer, next_size
 from errors.models import AppError
 from errors.routers import errors_alias
 
 
 def test_a_slow_batch_shrinks_the_next_to_the_budget():
-    assert next_size(1000, LOCK_BUDGET_S * 4, 2000) == 250
+    assert next_size(1000, DEFAULT_BUDGET_S * 4, 2000) == 250
+
+
+def test_the_budget_is_the_databases():
+    assert next_size(1000, 0.4, 2000, budget=0.2) == 500
+    assert next_size(1000, 0.4, 2000, budget=0.1) == 250
 
 
 def test_a_fast_batch_grows_the_next_at_most_twofold_and_never_past_the_ceiling():
-    assert next_size(300, LOCK_BUDGET_S / 100, 2000) == 600
-    assert next_size(1500, LOCK_BUDGET_S / 100, 2000) == 2000
+    assert next_size(300, DEFAULT_BUDGET_S / 100, 2000) == 600
+    assert next_size(1500, DEFAULT_BUDGET_S / 100, 2000) == 2000
     assert next_size(300, 0.0, 2000) == 600
 
 

@@ -165,3 +165,28 @@ def test_error_filters_by_group_release_and_environment(settings):
     for bad in ("x", "0", "-1", str(2**64)):
         assert not AppErrorFilterSet({"group": bad}, queryset=AppError.objects.all()).is_valid()
     assert ErrorGroup.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "index"),
+    [("release", "apperror_release_group"), ("environment", "apperror_environment_group")],
+)
+def test_release_and_environment_probe_their_index_per_group_on_sqlite(name, index):
+    """Does this group have an occurrence in the release: one index probe a group, not a
+    walk through the group's occurrences (migration 0015). PostgreSQL picks its plan by
+    the table's size, so only SQLite's fixed plan is checked."""
+    from django.db import connections
+
+    from errors.routers import errors_alias
+
+    connection = connections[errors_alias()]
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's plan choice depends on the table's statistics")
+    occur("xero-sync")
+    filterset = filter_error_groups({name: "1.2.3", "status": "all"})
+    assert filterset.is_valid(), filterset.errors
+    sql, params = filterset.qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert f"USING COVERING INDEX {index} ({name}=? AND group_id=?)" in plan
