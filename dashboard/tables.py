@@ -361,9 +361,7 @@ class AppErrorTable(DashboardTable):
         }
         row_attrs = {
             "id": lambda record: f"error-{record.pk}",
-            "class": lambda record: (
-                f"sev-row-{record.severity}" + (" is-resolved" if record.resolved else "")
-            ),
+            "class": lambda record: "is-resolved" if record.resolved else None,
         }
 
     def __init__(
@@ -397,12 +395,7 @@ class AppErrorTable(DashboardTable):
     def filter_link(self, name: str, value) -> SafeString:
         query = self.filter_query(name, value)
         return format_html(
-            '<a class="filter-link" href="{}" hx-get="{}" title="Only {} = {}">{}</a>',
-            query,
-            query,
-            name,
-            value,
-            value,
+            '<a class="filter-link" href="{}" hx-get="{}">{}</a>', query, query, value
         )
 
     def render_select(self, record) -> SafeString:
