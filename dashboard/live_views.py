@@ -2,10 +2,14 @@
 arrived since it was rendered, as the small notice that offers to show them. Empty while
 nothing is new; a filter or a moment that cannot be read is a 400 naming it."""
 
-from django.http import HttpRequest, HttpResponse
+import datetime
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_filters import FilterSet
 
 from dashboard.access import staff_required
 from dashboard.forms import SinceForm
@@ -48,10 +52,19 @@ def group_list_news(request: HttpRequest) -> HttpResponse:
     )
 
 
-def answer(request, filterset, *, count, list_view: str, body: str, params) -> HttpResponse:
+def answer(
+    request: HttpRequest,
+    filterset: FilterSet,
+    *,
+    count: Callable[[datetime.datetime], tuple[int, bool]],
+    list_view: str,
+    body: str,
+    params: QueryDict,
+) -> HttpResponse:
     """The notice for the list ``list_view`` (swapped into ``body`` by "show"), or a 400
     naming what could not be read."""
     since_form = SinceForm(request.GET)
+    # Both forms validated (no short circuit), so the 400 names every problem at once.
     if not (since_form.is_valid() & filterset.is_valid()):
         problems = {**filterset.errors, **since_form.errors}
         return TemplateResponse(
