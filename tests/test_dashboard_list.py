@@ -245,9 +245,15 @@ def test_rows_link_to_the_detail_page_and_resolve_in_place(staff_client):
     html = staff_client.get(LIST).content.decode()
     detail = reverse("error_detail", args=[error.pk])
     resolve = reverse("error_resolve", args=[error.pk])
-    assert f'<a href="{detail}" title="3 hours ago">' in html
-    assert f'<form method="post" action="{resolve}" hx-post="{resolve}"' in html
-    assert 'name="csrfmiddlewaretoken"' in html
+    row = html[html.index(f'id="error-{error.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a class="message" href="{detail}">' in row
+    assert 'title="3 hours ago"' in row
+    # The row's button posts to the error's URL through the page's one hidden form, which
+    # carries the CSRF token for a post without JavaScript.
+    assert f'form="row-actions" formaction="{resolve}" hx-post="{resolve}"' in row
+    shared = html[html.index('<form id="row-actions" method="post" hidden>') :]
+    assert 'name="csrfmiddlewaretoken"' in shared[: shared.index("</form>")]
 
 
 def test_search_results_mark_the_matched_words_and_escape_the_message(staff_client):

@@ -91,5 +91,7 @@ def test_a_bad_selection_is_refused_with_a_message_never_a_500(staff_client, dat
 
     assert plain.redirect_chain == [("/", 302)]
     assert '<ul class="messages">' in plain.content.decode()
-    assert '<p class="notice" role="status">' in swapped
+    # htmx swaps the results and, out of band, the messages region with the refusal.
+    assert 'id="group-results"' in swapped
+    assert '<li role="alert" class="message-error">' in swapped
     assert not ErrorGroup.objects.filter(resolved=True).exists()
