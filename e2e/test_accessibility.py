@@ -98,8 +98,8 @@ def test_resolve_and_copy_an_id_from_the_keyboard(page, live_server, staff_membe
     sign_in(page.context, live_server, staff_member)
     page.goto(f"{live_server.url}/errors/?resolved=false")
     row = page.locator(f"#error-{scenario.error.pk}")
-    copy = row.locator("td.col-job_id").get_by_role("button", name=f"Copy job {JOB_ID}")
-    expect(row.locator("td.col-job_id .id-value")).to_have_attribute("title", str(JOB_ID))
+    copy = row.locator('td[data-label="Job"]').get_by_role("button", name=f"Copy job {JOB_ID}")
+    expect(row.locator('td[data-label="Job"] .id-value')).to_have_attribute("title", str(JOB_ID))
 
     copy.focus()
     page.keyboard.press("Enter")

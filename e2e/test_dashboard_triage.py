@@ -106,16 +106,16 @@ def test_sort_and_page(page, live_server, staff_member):
 
     page.get_by_role("link", name="Severity").click()
     expect(page).to_have_url(re.compile(r"ordering=-severity"))
-    expect(page.locator(f"{ROWS} .col-severity").first).to_have_text("Critical")
+    expect(page.locator(f'{ROWS} td[data-label="Severity"]').first).to_have_text("Critical")
     page.get_by_role("link", name="Severity").click()
     expect(page).to_have_url(re.compile(r"ordering=severity"))
-    expect(page.locator(f"{ROWS} .col-severity").first).to_have_text("Warning")
+    expect(page.locator(f'{ROWS} td[data-label="Severity"]').first).to_have_text("Warning")
 
     page.get_by_role("link", name=re.compile(r"^Older")).click()
     expect(page).to_have_url(re.compile(r"page=2"))
     expect(page.locator(ROWS)).to_have_count(5)
     expect(page.locator(".pager")).to_contain_text("Page 2 of 2")
-    expect(page.locator(f"{ROWS} .col-severity").last).to_have_text("Critical")
+    expect(page.locator(f'{ROWS} td[data-label="Severity"]').last).to_have_text("Critical")
 
 
 def test_resolve_and_unresolve_inline_without_a_page_load(page, live_server, staff_member):
@@ -234,7 +234,7 @@ def test_hostile_text_renders_as_text_and_runs_nothing(page, live_server, staff_
 
     page.goto(f"{live_server.url}/errors/")
     expect(page.locator(f"#error-{error.pk} .col-message")).to_have_text(payload)
-    expect(page.locator(f"#error-{error.pk} .col-app")).to_have_text(payload)
+    expect(page.locator(f'#error-{error.pk} td[data-label="App"]')).to_have_text(payload)
     assert page.locator("#results img").count() == 0
     page.locator(f"#error-{error.pk} .col-message a").click()
     expect(page.locator("h1.message")).to_have_text(payload)
@@ -305,5 +305,5 @@ def test_clicking_the_charts_narrows_the_table(page, live_server, staff_member):
     expect(page).to_have_url(re.compile(r"[?&]severity=50"))
     expect(page).to_have_url(re.compile(r"timestamp__gte="))
     expect(page.locator(ROWS).first).to_be_visible()
-    severities = page.locator(f"{ROWS} .col-severity").all_text_contents()
+    severities = page.locator(f'{ROWS} td[data-label="Severity"]').all_text_contents()
     assert severities and set(severities) == {"Critical"}

@@ -90,11 +90,12 @@ def test_on_a_phone_rows_are_labelled_cards_and_resolve_inline(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/errors/?resolved=false")
     row = page.locator(f"#error-{scenario.error.pk}")
-    cell = row.locator("td.col-severity")
+    cell = row.locator('td[data-label="Severity"]')
     assert cell.evaluate("(cell) => getComputedStyle(cell).display") != "table-cell"
     assert cell.evaluate("(cell) => getComputedStyle(cell, '::before').content") == '"Severity"'
     assert row.evaluate("(row) => row.getBoundingClientRect().width <= innerWidth")
-    expect(row.locator("td.col-job_id .id-value")).to_have_text(str(JOB_ID))  # whole, not cut
+    job = row.locator('td[data-label="Job"] .id-value')
+    expect(job).to_have_text(str(JOB_ID))  # whole, not cut
     expect(page.locator("table.errors thead").get_by_role("link", name="Time")).to_be_visible()
 
     before = int(page.locator("#unresolved-count").get_attribute("data-unresolved"))
@@ -116,7 +117,7 @@ def test_the_unresolve_button_reads_as_a_button_apart_from_its_text(
     sign_in(page.context, live_server, staff_member)
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{live_server.url}/errors/?resolved=true")
-    status = page.locator("#results tbody tr td.col-resolved").first
+    status = page.locator('#results tbody tr td[data-label="Status"]').first
     button = status.get_by_role("button", name="Unresolve")
     look = button.evaluate(
         """(button) => {
