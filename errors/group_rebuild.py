@@ -53,11 +53,15 @@ def rebuild_groups_of(*, error_ids: Iterable[Any]) -> int:
     connection = connections[alias]
     ids = list(error_ids)
     with writer_turn(connection), transaction.atomic(using=alias):
-        group_ids = set(
-            AppError.objects.using(alias)
-            .filter(pk__in=ids, group__isnull=False)
-            .values_list("group_id", flat=True)
-        )
+        group_ids: set[int] = set()
+        for start in range(0, len(ids), BATCH_SIZE):  # within SQLite's limit of parameters
+            group_ids.update(
+                AppError.objects.using(alias)
+                .filter(pk__in=ids[start : start + BATCH_SIZE], group__isnull=False)
+                .order_by()
+                .values_list("group_id", flat=True)
+                .distinct()
+            )
         if not group_ids:
             return 0
         _empty_groups(alias, group_ids)
