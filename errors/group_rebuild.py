@@ -77,7 +77,8 @@ def rebuild_groups_of(*, error_ids: Iterable[Any]) -> int:
             if len(batch) == BATCH_SIZE:
                 _count(ops, batch)
                 batch = []
-        _count(ops, batch)
+        if batch:
+            _count(ops, batch)
     return len(group_ids)
 
 
