@@ -163,7 +163,7 @@ def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> bo
             ids, created = _ensure_groups(ops, keyed)
             figures = {ids[fp]: GroupFigures.of(ops, members) for fp, (_, members) in keyed.items()}
             _claim(ops, keyed, ids)
-            _add_figures(ops, figures)
+            add_group_figures(ops, figures)
     except _Interfered:
         return False
     progress.grouped += len(rows)
@@ -265,8 +265,10 @@ class GroupFigures:
         return figures
 
 
-def _add_figures(ops: Statements, figures: dict[int, GroupFigures]) -> None:
-    """Add a batch's figures to its groups, in group id order (the lock order of writers)."""
+def add_group_figures(ops: Statements, figures: dict[int, GroupFigures]) -> None:
+    """Add a batch's figures to its groups, in group id order (the lock order of writers).
+    Its rows already point at their groups (a group is resolved only when none of its rows
+    is open, these or others). Used by errors.group_rebuild too."""
     ordered = sorted(figures.items())
     open_elsewhere = _groups_with_open_rows(ops, [gid for gid, f in ordered if not f.has_open])
     # A batch's groups share their hours: each converted for the database once.
