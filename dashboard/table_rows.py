@@ -1,13 +1,61 @@
 """How the dashboard's tables make and page their rows: django-tables2's rows with the cells
 computed directly, and the capped paginator that reads one page in two steps."""
 
+from collections.abc import Callable
+from functools import cached_property
+
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django_tables2.columns import BoundColumn
 from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import AttributeDict
 
 from errors.selectors import slice_app_errors
+
+
+class DirectCells:
+    """For a django-tables2 table whose rows are DirectBoundRows: how each column's cell is
+    made and opened, worked out once per table rather than once per cell."""
+
+    @cached_property
+    def cell_renderers(self) -> list[tuple[BoundColumn, Callable]]:
+        """For each column, what turns a record into its cell: the table's ``render_<name>``
+        with the record, or the value; a value the column counts as empty shows the
+        column's default ("—")."""
+        return [(column, self.cell_renderer(column)) for column in self.columns]
+
+    def cell_renderer(self, column: BoundColumn) -> Callable:
+        render = getattr(self, f"render_{column.name}", None)
+        accessor, empty, default = str(column.accessor), column.column.empty_values, column.default
+
+        def cell(record):
+            value = getattr(record, accessor)
+            if value in empty:
+                return default
+            return value if render is None else render(record)
+
+        return cell
+
+    def cell_class(self, column: BoundColumn) -> str | None:
+        """The class of a column's cells: the one its ``attrs`` declare, if any."""
+        return column.column.attrs.get("td", {}).get("class")
+
+    @cached_property
+    def cell_openings(self) -> dict[str, SafeString]:
+        """Each column's ``<td>``: its class (``cell_class``), and its header as
+        ``data-label`` (the narrow-screen card layout shows it beside the value) where it
+        has one."""
+        openings = {}
+        for column in self.columns:
+            css_class = self.cell_class(column)
+            header = str(column.header)
+            openings[column.name] = format_html(
+                "<td{}{}>",
+                format_html(' class="{}"', css_class) if css_class else "",
+                format_html(' data-label="{}"', header) if header else "",
+            )
+        return openings
 
 
 class DirectBoundRow(BoundRow):

@@ -9,7 +9,7 @@ same language; the table reads the same parameter (``order_by_field``) to draw i
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlencode
@@ -21,11 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django_tables2.columns import BoundColumn
 
 from dashboard.dates import format_minute
 from dashboard.id_cells import id_link
-from dashboard.table_rows import DirectBoundRows
+from dashboard.table_rows import DirectBoundRows, DirectCells
 from errors.models import AppError, Severity
 from errors.selectors import MessageSpans
 
@@ -232,7 +231,7 @@ class StatusCell:
         )
 
 
-class DashboardTable(tables.Table):
+class DashboardTable(DirectCells, tables.Table):
     """What the dashboard's tables share: the current query (``params``: header and filter
     links keep it), the header links, and the cells more than one table shows."""
 
@@ -246,44 +245,9 @@ class DashboardTable(tables.Table):
         self.links = ErrorLinks()
         self.now = timezone.now()
 
-    @cached_property
-    def cell_renderers(self) -> list[tuple[BoundColumn, Callable]]:
-        """For each column, what turns a record into its cell: the table's ``render_<name>``
-        with the record, or the value; a value the column counts as empty shows the
-        column's default ("—"). Looked up once per table, not once per cell."""
-        return [(column, self.cell_renderer(column)) for column in self.columns]
-
-    def cell_renderer(self, column: BoundColumn) -> Callable:
-        render = getattr(self, f"render_{column.name}", None)
-        accessor, empty, default = str(column.accessor), column.column.empty_values, column.default
-
-        def cell(record):
-            value = getattr(record, accessor)
-            if value in empty:
-                return default
-            return value if render is None else render(record)
-
-        return cell
-
     def row_actions_form(self) -> SafeString | str:
         """The hidden form the rows' buttons submit, if they have any (StatusCell.form)."""
         return ""
-
-    @cached_property
-    def cell_openings(self) -> dict[str, SafeString]:
-        """Each column's ``<td>``, built once per table: its class where the column declares
-        one (``styled``), and its header as ``data-label`` (the narrow-screen card layout
-        shows it beside the value) where it has one."""
-        openings = {}
-        for column in self.columns:
-            css_class = column.column.attrs.get("td", {}).get("class")
-            header = str(column.header)
-            openings[column.name] = format_html(
-                "<td{}{}>",
-                format_html(' class="{}"', css_class) if css_class else "",
-                format_html(' data-label="{}"', header) if header else "",
-            )
-        return openings
 
     @cached_property
     def sort_links(self) -> list[SortLink]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from demo.records import DemoJob
 from demo.scenarios import SCENARIOS
+from errors.group_rebuild import rebuild_groups_of
 from errors.models import AppError
 
 CLIENTS = [
@@ -58,7 +59,11 @@ def seed_demo_errors(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Record ``count`` errors through the demo services, spread over the last ``days`` days,
-    older ones more often resolved. Returns how many rows were stored."""
+    older ones more often resolved. Returns how many rows were stored.
+
+    Each error is recorded live (so it is a real capture, grouped as any other) and then
+    back-dated and perhaps resolved; its group, counted at the time of recording, is then
+    rebuilt from the rows as they were left."""
     rng = random.Random(seed)
     jobs = make_jobs(rng, max(10, count // 20))
     users = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(8)]
@@ -81,4 +86,5 @@ def seed_demo_errors(
             progress(index + 1, count)
     fields = ["timestamp", "resolved", "resolved_by", "resolved_timestamp"]
     AppError.objects.bulk_update(stored, fields, batch_size=500)
+    rebuild_groups_of(error_ids=[error.pk for error in stored])
     return len(stored)

@@ -55,13 +55,8 @@ DAILY = CountTable(
 )
 
 
-def sqlite_triggers(counts: CountTable, shard: str) -> list[str]:
-    """Add one on insert, remove one on delete, move one when an update changes the key (the
-    triggers as 0001_squashed_0011_errors made them; 0014 replaced the update one).
-
-    ``shard`` is a constant: SQLite has one writer at a time, so it keeps a single shard, and
-    a removal updates the row an insert made: deleting every table's rows (as a test
-    database's flush does) never leaves negative totals behind."""
+def sqlite_add_and_remove(counts: CountTable, shard: str) -> tuple[str, str]:
+    """The trigger bodies that add one error to its totals row (NEW) and remove one (OLD)."""
     new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
     add = f"""
     INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
@@ -73,6 +68,17 @@ def sqlite_triggers(counts: CountTable, shard: str) -> list[str]:
     WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
       AND severity = OLD.severity AND resolved = OLD.resolved AND shard = {shard};
 """
+    return add, remove
+
+
+def sqlite_triggers(counts: CountTable, shard: str) -> list[str]:
+    """Add one on insert, remove one on delete, move one when an update changes the key (the
+    triggers as 0001_squashed_0011_errors made them; 0014 replaced the update one).
+
+    ``shard`` is a constant: SQLite has one writer at a time, so it keeps a single shard, and
+    a removal updates the row an insert made: deleting every table's rows (as a test
+    database's flush does) never leaves negative totals behind."""
+    add, remove = sqlite_add_and_remove(counts, shard)
     prefix = f"CREATE TRIGGER {counts.table}"
     return [
         f"{prefix}_insert AFTER INSERT ON errors_apperror BEGIN {add} END",
@@ -90,17 +96,7 @@ BULK_CHANGE_SETTING = "app_errors.bulk_change"
 def sqlite_update_trigger(counts: CountTable, shard: str, *, bulk_aware: bool = True) -> str:
     """Move one error between totals when an update changes its key; ``bulk_aware``, not
     while the updating transaction holds a row in ``BULK_CHANGE_TABLE``."""
-    new_period, old_period = (counts.sqlite_period.format(row=row) for row in ("NEW", "OLD"))
-    add = f"""
-    INSERT INTO {counts.table} ({counts.period}, app, severity, resolved, shard, total)
-    VALUES ({new_period}, coalesce(NEW.app, ''), NEW.severity, NEW.resolved, {shard}, 1)
-    ON CONFLICT {counts.key} DO UPDATE SET total = total + 1;
-"""
-    remove = f"""
-    UPDATE {counts.table} SET total = total - 1
-    WHERE {counts.period} = {old_period} AND app = coalesce(OLD.app, '')
-      AND severity = OLD.severity AND resolved = OLD.resolved AND shard = {shard};
-"""
+    add, remove = sqlite_add_and_remove(counts, shard)
     changed = """OLD.timestamp IS NOT NEW.timestamp OR OLD.app IS NOT NEW.app
           OR OLD.severity IS NOT NEW.severity OR OLD.resolved IS NOT NEW.resolved"""
     if bulk_aware:

@@ -8,8 +8,9 @@ in group id order, so a live writer and the backfill both count exactly and cann
 
 A stored row keeps no traceback object, so its culprit is read back from its trace text:
 the innermost frame in a project file, named as errors.grouping names live culprits (module
-path and function). Without one, the app and function stored on the row stand in, as they
-do for a live error without a traceback.
+path and qualified name, the latter read from the file's current source at the frame's line:
+the trace holds only the plain function name). Without one, the app and function stored on
+the row stand in, as they do for a live error without a traceback.
 """
 
 import dataclasses
@@ -39,10 +40,11 @@ from errors.group_writes import (
 from errors.grouping import build_fingerprint, default_fingerprint_parts
 from errors.models import AppError, ErrorGroup, SubjectKind
 from errors.routers import errors_alias
+from errors.source_qualnames import qualname_at
 from errors.write_queue import writer_turn
 
 BATCH_SIZE = 5000
-_FRAME = re.compile(r'^\s*File "([^"]+)", line \d+, in (\S+)', re.MULTILINE)
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\S+)', re.MULTILINE)
 
 
 @dataclasses.dataclass
@@ -120,13 +122,22 @@ def culprit_from_trace(trace: str | None, root: Any) -> str | None:
 
 
 def _culprit_from_frames(trace: str, root: Any) -> str | None:
-    for path, function in reversed(_FRAME.findall(trace)):
+    for path, line, function in reversed(_FRAME.findall(trace)):
         if is_project_file(path, str(root)):
             relative = os.path.relpath(os.path.realpath(path), os.path.realpath(str(root)))
             module = ".".join(PurePosixPath(relative).with_suffix("").parts)
             module = module.removesuffix(".__init__")
-            return f"{module}.{function}"
+            return f"{module}.{_qualname(path, int(line), function)}"
     return None
+
+
+def _qualname(path: str, line: int, function: str) -> str:
+    """The frame's function as a live culprit names it (``InvoiceSync.push``, not ``push``),
+    read from the file's current source; its plain name when the source cannot tell."""
+    try:
+        return qualname_at(path, line, function) or function
+    except Exception:
+        return function
 
 
 def key_for_row(row: dict, root: Any) -> GroupKey:
@@ -163,7 +174,7 @@ def _group_batch(alias: str, rows: list[dict], progress: BackfillProgress) -> bo
             ids, created = _ensure_groups(ops, keyed)
             figures = {ids[fp]: GroupFigures.of(ops, members) for fp, (_, members) in keyed.items()}
             _claim(ops, keyed, ids)
-            _add_figures(ops, figures)
+            add_group_figures(ops, figures)
     except _Interfered:
         return False
     progress.grouped += len(rows)
@@ -265,8 +276,10 @@ class GroupFigures:
         return figures
 
 
-def _add_figures(ops: Statements, figures: dict[int, GroupFigures]) -> None:
-    """Add a batch's figures to its groups, in group id order (the lock order of writers)."""
+def add_group_figures(ops: Statements, figures: dict[int, GroupFigures]) -> None:
+    """Add a batch's figures to its groups, in group id order (the lock order of writers).
+    Its rows already point at their groups (a group is resolved only when none of its rows
+    is open, these or others). Used by errors.group_rebuild too."""
     ordered = sorted(figures.items())
     open_elsewhere = _groups_with_open_rows(ops, [gid for gid, f in ordered if not f.has_open])
     # A batch's groups share their hours: each converted for the database once.

@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from errors.counting import COUNT_CAP
@@ -188,16 +189,32 @@ def build_sparklines(
     start = datetime.datetime.combine(first_day, datetime.time(), tzinfo=tz)
     counts = {pk: [0] * days for pk in ids}
     if ids:
+        # Hours read as the database's text and placed once per distinct hour: a page of
+        # groups shares its few hundred hours, and the ORM's conversion of every row's
+        # time cost most of the list page (16,800 rows for 50 busy groups).
         rows = (
             ErrorGroupHourlyCount.objects.filter(group_id__in=ids, hour__gte=start)
-            .values_list("group_id", "hour", "count")
+            .annotate(hour_text=Cast("hour", TextField()))
+            .values_list("group_id", "hour_text", "count")
             .order_by()
         )
+        positions: dict[str, int] = {}
         for group_id, hour, count in rows:
-            position = (timezone.localtime(hour, tz).date() - first_day).days
+            position = positions.get(hour)
+            if position is None:
+                position = positions[hour] = _day_position(hour, tz, first_day)
             if 0 <= position < days:
                 counts[group_id][position] += count
     return {pk: Sparkline(series, width, height) for pk, series in counts.items()}
+
+
+def _day_position(hour: str, tz: datetime.tzinfo, first_day: datetime.date) -> int:
+    """Which day from ``first_day`` (in ``tz``) a stored hour falls on. Both databases give
+    their times' text in UTC (SQLite without an offset)."""
+    moment = datetime.datetime.fromisoformat(hour)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return (moment.astimezone(tz).date() - first_day).days
 
 
 def group_trend_window(

@@ -67,6 +67,33 @@ def someone_waits_for_a_row_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def second_waits_for_first(first_write, second_write) -> tuple:
+    """``first_write`` in a transaction left open until ``second_write`` (in a thread) is
+    seen waiting for a row lock, or has finished (which would be the bug); then both
+    results."""
+    from django.db import transaction
+
+    finished = threading.Event()
+    second: list = []
+
+    def writer() -> None:
+        try:
+            second.append(second_write())
+        finally:
+            connections.close_all()
+            finished.set()
+
+    with transaction.atomic(using="errors"):
+        first = first_write()
+        thread = threading.Thread(target=writer)
+        thread.start()
+        for _ in range(1000):  # until the second writer blocks on the lock, at most 10 s
+            if finished.wait(0.01) or someone_waits_for_a_row_lock():
+                break
+    thread.join()
+    return first, second[0]
+
+
 @pytest.mark.skipif(
     connections["errors"].vendor != "postgresql",
     reason="SQLite lets one writer in at a time: a second write cannot start meanwhile",
@@ -74,32 +101,14 @@ def someone_waits_for_a_row_lock() -> bool:
 def test_an_occurrence_waits_for_the_open_regression_before_it_reads_the_group(staff):
     """Deterministic: the first regression stays uncommitted until the second writer is
     seen waiting for the group's row lock (or has finished, which would be the bug)."""
-    from django.db import transaction
-
     fail(0)
     group = ErrorGroup.objects.get()
     resolve_error_group(group=group, by=staff)
-    finished = threading.Event()
-    second: list = []
 
-    def writer() -> None:
-        try:
-            second.append(fail(2))
-        finally:
-            connections.close_all()
-            finished.set()
-
-    with transaction.atomic(using="errors"):
-        first = fail(1)
-        thread = threading.Thread(target=writer)
-        thread.start()
-        for _ in range(1000):  # until the second writer blocks on the lock, at most 10 s
-            if finished.wait(0.01) or someone_waits_for_a_row_lock():
-                break
-    thread.join()
+    first, second = second_waits_for_first(lambda: fail(1), lambda: fail(2))
 
     assert first.group_change.is_regression
-    assert not second[0].group_change.is_regression
+    assert not second.group_change.is_regression
     assert ErrorGroupActivity.objects.filter(group=group, kind="regressed").count() == 1
 
 
@@ -140,32 +149,19 @@ def test_occurrences_in_different_hours_wait_for_the_open_regression(
     group = ErrorGroup.objects.get()
     resolve_error_group(group=group, by=staff)
     now = timezone.now()
-    finished = threading.Event()
-    second: list = []
+    later = now + datetime.timedelta(hours=1)
 
-    def writer() -> None:
-        try:
-            if second_in_a_transaction:
-                with transaction.atomic(using="errors"):
-                    second.append(persisted_in_hour(now + datetime.timedelta(hours=1), 2))
-            else:
-                second.append(persisted_in_hour(now + datetime.timedelta(hours=1), 2))
-        finally:
-            connections.close_all()
-            finished.set()
+    def second_write():
+        if not second_in_a_transaction:
+            return persisted_in_hour(later, 2)
+        with transaction.atomic(using="errors"):
+            return persisted_in_hour(later, 2)
 
-    with transaction.atomic(using="errors"):
-        first = persisted_in_hour(now, 1)
-        thread = threading.Thread(target=writer)
-        thread.start()
-        for _ in range(1000):  # until the second writer blocks on the lock, at most 10 s
-            if finished.wait(0.01) or someone_waits_for_a_row_lock():
-                break
-    thread.join()
+    first, second = second_waits_for_first(lambda: persisted_in_hour(now, 1), second_write)
 
     group.refresh_from_db()
     assert first.group_change.is_regression
-    assert not second[0].group_change.is_regression
+    assert not second.group_change.is_regression
     assert ErrorGroupActivity.objects.filter(group=group, kind="regressed").count() == 1
     assert group.count == 3 and not group.resolved
     hours = ErrorGroupHourlyCount.objects.filter(group=group).order_by("hour")

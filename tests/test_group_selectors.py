@@ -49,6 +49,25 @@ def test_sparklines_of_a_page_of_groups_take_one_query(count_queries):
     assert len(points) == 14 and points[-1].endswith(",1.0") and points[0].endswith(",19.0")
 
 
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_sparklines_put_each_hour_on_its_day_in_the_site_time_zone(settings, zone):
+    """Hours are placed by the site's calendar, not UTC's: four days back in both zones
+    here, where UTC's calendar says five."""
+    settings.TIME_ZONE = zone
+    group = occur("late")
+    now = datetime.datetime(2026, 6, 15, 5, tzinfo=datetime.UTC)
+    late = datetime.datetime(2026, 6, 10, 23, tzinfo=datetime.UTC)
+    ErrorGroupHourlyCount.objects.filter(group_id=group.pk).update(hour=late, count=5)
+
+    with timezone.override(zone):
+        series = build_sparklines([group.pk], now=now)[group.pk].counts
+        local = timezone.localtime(late).date()
+        today = timezone.localtime(now).date()
+
+    assert (today - local).days == 4
+    assert series[-5] == 5 and sum(series) == 5
+
+
 def test_the_trend_sums_only_the_filtered_groups_by_severity_and_app():
     occur("xero-sync", app="xero", times=4)
     occur("billing-run", app="billing", severity="critical", times=2)
