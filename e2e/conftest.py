@@ -56,3 +56,17 @@ def log_in(page, live_server, username: str, password: str, next_path: str = "/"
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("[type=submit]")
+
+
+@pytest.fixture
+def scenario(staff_member):
+    """Every page the layout and accessibility journeys visit, with something on each (see
+    e2e.layout_pages); the staff member may also manage alert rules."""
+    from django.contrib.auth.models import Permission
+
+    from e2e.layout_pages import seed_layout_scenario
+    from errors.alerts.rules import forget_live_rules
+
+    staff_member.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
+    yield seed_layout_scenario(staff_member)
+    forget_live_rules()  # the flush after the test deletes the rule without a signal

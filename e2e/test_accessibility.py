@@ -9,23 +9,12 @@ from playwright.sync_api import expect
 from e2e.layout_pages import (
     JOB_ID,
     open_bulk_confirmation,
-    seed_layout_scenario,
     serious_axe_violations,
 )
 from e2e.test_dashboard_triage import sign_in
-from errors.alerts.rules import forget_live_rules
 from errors.models import AppError
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
-
-
-@pytest.fixture
-def scenario(staff_member):
-    from django.contrib.auth.models import Permission
-
-    staff_member.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
-    yield seed_layout_scenario(staff_member)
-    forget_live_rules()  # the flush after the test deletes the rule without a signal
 
 
 def pick_theme(page, live_server, theme: str) -> None:

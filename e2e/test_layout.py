@@ -11,22 +11,11 @@ from e2e.layout_pages import (
     controls_out_of_reach,
     horizontal_overflow,
     open_bulk_confirmation,
-    seed_layout_scenario,
 )
 from e2e.test_dashboard_triage import sign_in
-from errors.alerts.rules import forget_live_rules
 from errors.models import AppError
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
-
-
-@pytest.fixture
-def scenario(staff_member):
-    from django.contrib.auth.models import Permission
-
-    staff_member.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
-    yield seed_layout_scenario(staff_member)
-    forget_live_rules()  # the flush after the test deletes the rule without a signal
 
 
 def test_no_page_scrolls_sideways_and_every_control_is_in_reach(

@@ -88,13 +88,7 @@
     });
   }
 
-  // Charts are drawn in the frame after the page (or swapped content) is ready, so drawing
-  // them (tens of milliseconds for two charts) never delays DOMContentLoaded or a swap.
-  function drawSoon(root) {
-    requestAnimationFrame(() => drawWithin(root));
-  }
-
-  document.addEventListener("htmx:load", (event) => drawSoon(event.target));
-  document.addEventListener("DOMContentLoaded", () => drawSoon(document));
+  document.addEventListener("htmx:load", (event) => drawWithin(event.target));
+  document.addEventListener("DOMContentLoaded", () => drawWithin(document));
   document.addEventListener("themechange", () => drawWithin(document));
 })();
