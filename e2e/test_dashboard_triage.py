@@ -273,6 +273,19 @@ def test_everything_works_with_javascript_off(browser, live_server, staff_member
     assert AppError.objects.get(pk=error.pk).resolved
 
 
+def newest_critical_bar(page) -> dict:
+    """Where to click the severity chart's newest bar of critical errors."""
+    return page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById('chart-severity'));
+            const set = chart.data.datasets.findIndex(s => s.label === 'Critical');
+            const bucket = chart.data.datasets[set].data.findLastIndex(n => n > 0);
+            const point = chart.getDatasetMeta(set).data[bucket].getCenterPoint();
+            return {x: point.x, y: point.y};
+        }"""
+    )
+
+
 def test_clicking_the_charts_narrows_the_table(page, live_server, staff_member):
     seed_triage_mix()
     sign_in(page.context, live_server, staff_member)
@@ -292,15 +305,7 @@ def test_clicking_the_charts_narrows_the_table(page, live_server, staff_member):
     expect(page.locator(ROWS)).to_have_count(1)
 
     page.goto(f"{live_server.url}/errors/")
-    bar = page.evaluate(
-        """() => {
-            const chart = Chart.getChart(document.getElementById('chart-severity'));
-            const set = chart.data.datasets.findIndex(s => s.label === 'Critical');
-            const day = chart.data.datasets[set].data.findLastIndex(n => n > 0);
-            const point = chart.getDatasetMeta(set).data[day].getCenterPoint();
-            return {x: point.x, y: point.y};
-        }"""
-    )
+    bar = newest_critical_bar(page)
     page.locator("#chart-severity").click(position=bar)
     expect(page).to_have_url(re.compile(r"[?&]severity=50"))
     expect(page).to_have_url(re.compile(r"timestamp__gte="))

@@ -10,7 +10,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.test_dashboard_triage import ROWS, seed_triage_mix, settled_swap, sign_in
+from e2e.test_dashboard_triage import (
+    ROWS,
+    newest_critical_bar,
+    seed_triage_mix,
+    settled_swap,
+    sign_in,
+)
 from tests.factories import AppErrorFactory
 from tests.group_records import occur
 
@@ -190,15 +196,7 @@ def test_a_chart_bar_narrows_to_its_hour_with_dates_read_as_dates(page, live_ser
     assert labels and not any("T" in label for label in labels)
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d\d:00", labels[-1])
 
-    bar = page.evaluate(
-        """() => {
-            const chart = Chart.getChart(document.getElementById('chart-severity'));
-            const set = chart.data.datasets.findIndex(s => s.label === 'Critical');
-            const hour = chart.data.datasets[set].data.findLastIndex(n => n > 0);
-            const point = chart.getDatasetMeta(set).data[hour].getCenterPoint();
-            return {x: point.x, y: point.y};
-        }"""
-    )
+    bar = newest_critical_bar(page)
     page.locator("#chart-severity").click(position=bar)
     expect(page).to_have_url(re.compile(r"timestamp__lte="))
     chips = page.locator(".chips")
