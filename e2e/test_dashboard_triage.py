@@ -33,13 +33,20 @@ def sign_in(context, live_server, user) -> None:
 def settled_swap(page, action) -> None:
     """Do ``action`` (which makes htmx swap the dashboard) and return once htmx has settled
     the new content. htmx pushes the new URL before it swaps, and gives the new elements
-    their triggers only when it settles: a select changed in between changes nothing."""
+    their triggers only when it settles: a select changed in between changes nothing. The
+    swaps a page makes on its own (the charts it asks for once loaded, the live notice's
+    poll) are not the action's and are let pass."""
     page.evaluate(
         """() => {
             window.dashboardSettled = false;
-            document.body.addEventListener(
-                "htmx:afterSettle", () => { window.dashboardSettled = true; }, { once: true }
-            );
+            const own = ["summary", "group-summary", "live-notice"];
+            const settled = (event) => {
+                const target = event.detail && event.detail.target;
+                if (target && own.includes(target.id)) return;
+                window.dashboardSettled = true;
+                document.body.removeEventListener("htmx:afterSettle", settled);
+            };
+            document.body.addEventListener("htmx:afterSettle", settled);
         }"""
     )
     action()
