@@ -8,6 +8,7 @@ dashboard's URLs and the API's speak the same language."""
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import django_tables2 as tables
 from django.template.loader import get_template
@@ -100,18 +101,19 @@ class GroupTable(DirectCells, tables.Table):
         return f"col-{column.name}" + (f" {declared}" if declared else "")
 
     def render_title(self, record: ErrorGroup) -> SafeString:
-        return self.cell_template("title").render({"record": record})
+        return self.cell_templates["title"].render({"record": record})
 
     def render_status(self, record: ErrorGroup) -> SafeString:
         context = {"record": record, "can_resolve": self.can_resolve}
-        return self.cell_template("status").render(context)
+        return self.cell_templates["status"].render(context)
 
-    def cell_template(self, name: str):
-        """A template column's template, loaded once per table."""
-        templates = self.__dict__.setdefault("_cell_templates", {})
-        if name not in templates:
-            templates[name] = get_template(self.columns[name].column.template_name)
-        return templates[name]
+    @cached_property
+    def cell_templates(self) -> dict:
+        """The template columns' templates, loaded once per table."""
+        return {
+            name: get_template(self.columns[name].column.template_name)
+            for name in ("title", "status")
+        }
 
     @property
     def has_row_actions(self) -> bool:

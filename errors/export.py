@@ -216,7 +216,7 @@ def _readers(vendor: str) -> dict[str, Callable[[Any], Any]]:
         return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
 
     if vendor == "sqlite":
-        return {"uuid": _sqlite_uuid, "moment": moment, "bool": bool}
+        return {"moment": moment, "bool": bool}  # UUIDs: _SQLiteUUIDText
     return {"moment": moment, "bool": bool}
 
 
@@ -246,15 +246,6 @@ class _SQLiteUUIDText(Func):
 class _SQLiteUTCText(Func):
     template = "replace(%(expressions)s, ' ', 'T') || 'Z'"
     output_field = TextField()
-
-
-def _sqlite_uuid(text: str | None) -> str | None:
-    """Django stores a UUID on SQLite as its 32 hex digits: hyphenate them."""
-    if text is None:
-        return None
-    if len(text) != 32:
-        return str(text)
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 # --- keyset pagination ------------------------------------------------------------------
