@@ -2,6 +2,7 @@
 pages, resolves inline and in bulk, stores spooled errors, reads the charts; hostile text
 stays text."""
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -53,6 +54,20 @@ def settled_swap(page, action) -> None:
     page.wait_for_function("() => window.dashboardSettled === true")
 
 
+@contextlib.contextmanager
+def opened_by_a_colleague(browser, live_server, staff_member, url: str):
+    """``url`` opened in a browser context of its own (another person's session), as a
+    pasted link is."""
+    colleague = browser.new_context()
+    try:
+        sign_in(colleague, live_server, staff_member)
+        other = colleague.new_page()
+        other.goto(url)
+        yield other
+    finally:
+        colleague.close()
+
+
 def row_ids(page) -> list[str]:
     return page.locator(ROWS).evaluate_all("rows => rows.map(row => row.id)")
 
@@ -88,15 +103,9 @@ def test_filter_then_share_the_url_with_a_colleague(page, browser, live_server, 
     assert row_ids(page) == filtered
     expect(page.locator("select[name=app]")).to_have_value("xero")
 
-    colleague = browser.new_context()
-    try:
-        sign_in(colleague, live_server, staff_member)
-        other = colleague.new_page()
-        other.goto(page.url)
+    with opened_by_a_colleague(browser, live_server, staff_member, page.url) as other:
         expect(other.locator(ROWS)).to_have_count(7)
         assert row_ids(other) == filtered
-    finally:
-        colleague.close()
 
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"severity__gte"))

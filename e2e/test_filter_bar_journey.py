@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from e2e.test_dashboard_triage import (
     ROWS,
     newest_critical_bar,
+    opened_by_a_colleague,
     seed_triage_mix,
     settled_swap,
     sign_in,
@@ -68,15 +69,9 @@ def test_a_quick_range_is_a_shareable_relative_link(page, browser, live_server, 
     expect(page.get_by_role("link", name="Last hour")).to_have_attribute("aria-current", "true")
     expect(page.locator("select[name=range]")).to_have_value("1h")
 
-    colleague = browser.new_context()
-    try:
-        sign_in(colleague, live_server, staff_member)
-        other = colleague.new_page()
-        other.goto(page.url)
+    with opened_by_a_colleague(browser, live_server, staff_member, page.url) as other:
         expect(other.locator(ROWS)).to_have_count(1)
         expect(other.locator(ROWS).first).to_contain_text("just now")
-    finally:
-        colleague.close()
 
 
 def test_every_filter_applies_on_change_and_the_url_keeps_only_what_is_in_use(
