@@ -10,15 +10,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 
-def id_link(value: object, *, kind: str, href: str, hx_get: bool = False) -> SafeString:
+def id_link(value: object, *, kind: str, href: str) -> SafeString:
     """``value`` as a link to ``href`` (a filter narrowing to it), marked as an id of ``kind``
-    ("job", "user") for the copy button's label; ``hx_get`` lets htmx swap the list in
-    place, as the list's other filter links do."""
+    ("job", "user") for the copy button's label. A table that swaps its list in place boosts
+    its links (hx-boost) rather than repeating ``href`` in an ``hx-get``."""
     return format_html(
-        '<a class="id-value" data-kind="{}" href="{}"{} title="{}">{}</a>',
-        kind,
-        href,
-        format_html(' hx-get="{}"', href) if hx_get else "",
-        value,
-        value,
+        '<a class="id-value" data-kind="{}" href="{}" title="{}">{}</a>', kind, href, value, value
     )

@@ -18,6 +18,10 @@ class DirectCells:
     """For a django-tables2 table whose rows are DirectBoundRows: how each column's cell is
     made and opened, worked out once per table rather than once per cell."""
 
+    # Columns whose cells read plainly without their header beside them on a narrow-screen
+    # card (a time, a severity badge, a button): no ``data-label``, 20 bytes a cell saved.
+    self_evident_columns: frozenset[str] = frozenset()
+
     @cached_property
     def cell_renderers(self) -> list[tuple[BoundColumn, Callable]]:
         """For each column, what turns a record into its cell: the table's ``render_<name>``
@@ -45,11 +49,11 @@ class DirectCells:
     def cell_openings(self) -> dict[str, SafeString]:
         """Each column's ``<td>``: its class (``cell_class``), and its header as
         ``data-label`` (the narrow-screen card layout shows it beside the value) where it
-        has one."""
+        has one and the cell does not speak for itself."""
         openings = {}
         for column in self.columns:
             css_class = self.cell_class(column)
-            header = str(column.header)
+            header = "" if column.name in self.self_evident_columns else str(column.header)
             openings[column.name] = format_html(
                 "<td{}{}>",
                 format_html(' class="{}"', css_class) if css_class else "",

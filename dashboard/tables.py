@@ -156,14 +156,9 @@ class StatusCell:
         )
 
     def render(self, error: AppError) -> SafeString:
-        status = self.status(error)
-        if not self.inline:
-            return format_html('<div class="status">{}</div>', status)
-        return format_html(
-            '<div class="status" hx-target="closest tr" hx-swap="outerHTML" hx-push-url="false">'
-            "{}</div>",
-            status,
-        )
+        # Inline, the row's button posts with htmx and the answer names where it goes (the
+        # row: see dashboard.views.change_resolution), so no row repeats hx-target/hx-swap.
+        return format_html('<div class="status">{}</div>', self.status(error))
 
     def status(self, error: AppError) -> SafeString:
         if error.resolved:
@@ -279,16 +274,24 @@ class DashboardTable(DirectCells, tables.Table):
         value = record.message
         if len(value) <= MESSAGE_SHOWN_WHOLE and "\n" not in value:
             return format_html(
-                '<a class="message" href="{}">{}</a>',
+                '<a class="message" href="{}"{}>{}</a>',
                 self.links.detail(record.pk),
+                self.unboosted,
                 self.message_preview(record),
             )
         return format_html(
-            '<a class="message" href="{}" title="{}">{}</a>',
+            '<a class="message" href="{}"{} title="{}">{}</a>',
             self.links.detail(record.pk),
+            self.unboosted,
             value[:2000],
             self.message_preview(record),
         )
+
+    @cached_property
+    def unboosted(self) -> SafeString:
+        """What keeps a link to another page a plain link in a body that boosts its links."""
+        boosted = self.attrs.get("tbody", {}).get("hx-boost") == "true"
+        return SafeString(' hx-boost="false"' if boosted else "")
 
     def message_preview(self, record) -> str | SafeString:
         return record.message[:MESSAGE_PREVIEW]
@@ -312,6 +315,8 @@ class AppErrorTable(DashboardTable):
     user_id = tables.Column(verbose_name="User", orderable=False)
     resolved = FilterSetOrderedColumn(verbose_name="Status", empty_values=())
 
+    self_evident_columns = frozenset({"select", "timestamp", "severity", "message", "resolved"})
+
     class Meta:
         model = AppError
         fields = ()
@@ -320,8 +325,10 @@ class AppErrorTable(DashboardTable):
         empty_text = ""
         attrs = {
             "class": "errors",
-            # Filter links in the cells narrow the whole page, filter form included.
-            "tbody": {"hx-target": "#dashboard-body", "hx-swap": "outerHTML"},
+            # Filter links in the cells narrow the whole page, filter form included: htmx
+            # follows every link in the body (hx-boost) but the message's, which opens the
+            # error's page.
+            "tbody": {"hx-boost": "true", "hx-target": "#dashboard-body", "hx-swap": "outerHTML"},
         }
         row_attrs = {
             "id": lambda record: f"error-{record.pk}",
@@ -357,9 +364,10 @@ class AppErrorTable(DashboardTable):
         return query_with(self.params)
 
     def filter_link(self, name: str, value) -> SafeString:
-        query = self.filter_query(name, value)
+        """A link narrowing the list to ``value``; htmx follows it in place because the table
+        body boosts its links (Meta.attrs), so the query is written once, not twice."""
         return format_html(
-            '<a class="filter-link" href="{}" hx-get="{}">{}</a>', query, query, value
+            '<a class="filter-link" href="{}">{}</a>', self.filter_query(name, value), value
         )
 
     def render_select(self, record) -> SafeString:
@@ -404,11 +412,11 @@ class AppErrorTable(DashboardTable):
 
     def render_job_id(self, record) -> SafeString:
         query = self.filter_query("job_id", record.job_id)
-        return id_link(record.job_id, kind="job", href=query, hx_get=True)
+        return id_link(record.job_id, kind="job", href=query)
 
     def render_user_id(self, record) -> SafeString:
         query = self.filter_query("user_id", record.user_id)
-        return id_link(record.user_id, kind="user", href=query, hx_get=True)
+        return id_link(record.user_id, kind="user", href=query)
 
 
 class RelatedAppErrorTable(DashboardTable):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, reswap, retarget, trigger_client_event
 
 from dashboard.access import (
     RESOLVE_PERMISSION,
@@ -147,6 +147,9 @@ def change_resolution(request: HttpRequest, error_id, *, resolve: bool) -> HttpR
         )
         context = {"table": table, "row": table.rows[0]}
         response = TemplateResponse(request, f"{TABLE_TEMPLATE}#row", context)
+        # The answer is the error's row: it replaces the row wherever the button was, and
+        # the address bar stays on the list.
+        response = push_url(reswap(retarget(response, f"#error-{error.pk}"), "outerHTML"), False)
         return trigger_client_event(with_messages(request, response), ERRORS_CHANGED)
     return redirect(safe_next(request, reverse("error_detail", args=[error.pk])))
 

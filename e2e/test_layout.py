@@ -79,9 +79,12 @@ def test_on_a_phone_rows_are_labelled_cards_and_resolve_inline(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/errors/?resolved=false")
     row = page.locator(f"#error-{scenario.error.pk}")
-    cell = row.locator('td[data-label="Severity"]')
+    cell = row.locator('td[data-label="App"]')
     assert cell.evaluate("(cell) => getComputedStyle(cell).display") != "table-cell"
-    assert cell.evaluate("(cell) => getComputedStyle(cell, '::before').content") == '"Severity"'
+    assert cell.evaluate("(cell) => getComputedStyle(cell, '::before').content") == '"App"'
+    # A badge speaks for itself: its cell carries no label.
+    badge = row.locator("td:has(> .badge)")
+    assert badge.evaluate("(cell) => getComputedStyle(cell, '::before').content") == "none"
     assert row.evaluate("(row) => row.getBoundingClientRect().width <= innerWidth")
     job = row.locator('td[data-label="Job"] .id-value')
     expect(job).to_have_text(str(JOB_ID))  # whole, not cut
@@ -106,7 +109,7 @@ def test_the_unresolve_button_reads_as_a_button_apart_from_its_text(
     sign_in(page.context, live_server, staff_member)
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{live_server.url}/errors/?resolved=true")
-    status = page.locator('#results tbody tr td[data-label="Status"]').first
+    status = page.locator("#results tbody tr td:has(> .status)").first
     button = status.get_by_role("button", name="Unresolve")
     look = button.evaluate(
         """(button) => {

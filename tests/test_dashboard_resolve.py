@@ -24,6 +24,10 @@ def test_inline_resolve_swaps_the_row_and_signals_the_page(staff_client, staff):
     assert "Resolved by Alice" in html
     assert "Unresolve" in html
     assert response["HX-Trigger"] == '{"errors-changed": {}}'
+    # The answer says where it goes: the error's row, replaced whole, the address kept.
+    assert response["HX-Retarget"] == f"#error-{error.pk}"
+    assert response["HX-Reswap"] == "outerHTML"
+    assert response["HX-Push-Url"] == "false"
     error.refresh_from_db()
     assert error.resolved and error.resolved_by_id == staff.pk and error.resolved_timestamp
 
