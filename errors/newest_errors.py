@@ -9,17 +9,20 @@ chart starts where the matches it read are complete. A search matching fewer is 
 exactly, from the same single read.
 """
 
+import bisect
 import dataclasses
 import datetime
 from collections import Counter
 from typing import Any
 
+from django.db import connections
 from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from errors.counting import COUNT_CAP
 from errors.filters import AppErrorFilterSet
+from errors.hourly_counts import _offsets_are_whole_hours
 from errors.selectors import (
     DEFAULT_ORDERING,
     HOURLY_UP_TO,
@@ -32,10 +35,6 @@ from errors.selectors import (
 
 SUMMARY_ROWS = COUNT_CAP
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
-# Matches are tallied by quarter hour of their UTC text before any time zone arithmetic:
-# every time zone's offset is a whole number of quarter hours, so each quarter lies in one
-# local hour, and a few hundred quarters are converted instead of thousands of rows.
-QUARTER_MINUTES = 15
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,12 +73,16 @@ def read_newest_app_errors(
     """The newest ``limit`` (SUMMARY_ROWS) errors a valid filterset matches, and one more if
     there is one, in one query over the time index's own columns: no row is fetched."""
     limit = SUMMARY_ROWS if limit is None else limit
-    rows = (
+    queryset = (
         filterset.qs.order_by(*DEFAULT_ORDERING)
         .annotate(moment=Cast("timestamp", CharField()))
         .values_list("moment", "severity", "app", "resolved")[: limit + 1]
     )
-    return NewestAppErrors(limit=limit, rows=list(rows))
+    # Plain tuples: the ORM's converters, called per value, cost more than the query.
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return NewestAppErrors(limit=limit, rows=cursor.fetchall())
 
 
 def count_newest_app_errors_over_time(
@@ -94,19 +97,21 @@ def count_newest_app_errors_over_time(
     if left_out is not None and left_out >= window.start:
         window = _window_after(left_out, window.end)
     tz = timezone.get_current_timezone()
-    first, last = _utc_text(window.start), _utc_text(window.end)
-    quarters = Counter(
-        (_quarter_of(text), severity, app)
-        for text, severity, app, _ in newest.counted
-        if first <= text.removesuffix("+00") <= last
+    # Tallied by the UTC hour's text (or the minute's, in a zone whose offset is not whole
+    # hours), which lies in one local hour: a few hundred moments converted, not every row.
+    width = 13 if _offsets_are_whole_hours(window) else 16
+    tally = Counter(
+        (text[:width], severity, app)
+        for text, severity, app, _ in _within(newest.counted, window.start, window.end)
     )
     labels_of: dict[str, str] = {}
     severity_counts: Counter = Counter()
     app_counts: Counter = Counter()
-    for (quarter, severity, app), n in quarters.items():
-        if quarter not in labels_of:
-            labels_of[quarter] = _label(_moment(quarter), window.bucket, tz)
-        label = labels_of[quarter]
+    for (key, severity, app), n in tally.items():
+        if key not in labels_of:
+            moment = _moment(key if len(key) == 16 else f"{key}:00")
+            labels_of[key] = _label(moment, window.bucket, tz)
+        label = labels_of[key]
         severity_counts[(label, severity)] += n
         app_counts[(label, app)] += n
     trend = trend_series(
@@ -135,15 +140,20 @@ def _window_after(moment: datetime.datetime, end: datetime.datetime) -> TrendWin
     return TrendWindow(start=timezone.make_aware(day, tz), end=end, bucket="day")
 
 
-def _quarter_of(text: str) -> str:
-    """ "2026-11-29 14:37:12.5" -> "2026-11-29 14:30": the quarter hour a UTC timestamp's
-    text falls in (PostgreSQL's text carries "+00" after it, which is dropped)."""
-    minute = int(text[14:16]) // QUARTER_MINUTES * QUARTER_MINUTES
-    return f"{text[:13]}:{minute:02d}"
+def _within(rows: list, start: datetime.datetime, end: datetime.datetime) -> list:
+    """The rows (newest first) from ``start`` to ``end``: a slice, found by bisection on their
+    UTC text, which orders as the moments do (PostgreSQL's ends in "+00")."""
+    oldest_first = rows[::-1]
+    first = bisect.bisect_left(oldest_first, _utc_text(start), key=_sortable_text)
+    last = bisect.bisect_right(oldest_first, _utc_text(end), key=_sortable_text)
+    return oldest_first[first:last]
+
+
+def _sortable_text(row: tuple) -> str:
+    return row[0].removesuffix("+00")
 
 
 def _utc_text(moment: datetime.datetime) -> str:
-    """A moment as the database's UTC text (both order it as this text does)."""
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
