@@ -175,6 +175,15 @@ def _groups_table(all_results, vendors) -> list[str]:
         "for 50 groups: at most 100 KB.",
         "",
     ]
+    for vendor, label in vendors:
+        run = all_results[vendor].get("groups_run")
+        if run:
+            lines += [
+                f"{label}: measured on their own (`python -m bench.run --only groups`), "
+                f"{run['date']}, {run['rows']:,} errors, {run['repeat']} timed runs each, "
+                f"load average {run['load_average']} at the start.",
+                "",
+            ]
     lines += _header(["view"], vendors, ["median / p95", "HTML"])
     for name in names:
         median_target, p95_target = group_target(name)

@@ -39,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=BASE_DIR / "bench" / "results")
     parser.add_argument("--markdown", type=Path, default=BASE_DIR / "BENCHMARKS.md")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--only",
+        choices=["groups"],
+        help="time only the group list (each filter, sort, search), the error list's search "
+        "and the biggest group's page; the other figures are kept from the last full run",
+    )
     args = parser.parse_args(argv)
     results = run_benchmarks(
         rows=args.rows,
@@ -46,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         admin_repeat=args.admin_repeat,
         write_repeat=args.write_repeat or 10 * args.repeat,
         seed=args.seed,
+        only=args.only,
     )
+    if args.only:
+        results = {**load_results(args.results).get(results["vendor"], {}), **results}
     path = write_results(results, args.results)
     update_benchmarks_file(args.markdown, render_markdown(load_results(args.results)))
     print(f"results: {path}; tables: {args.markdown}")
@@ -54,7 +63,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_benchmarks(
-    *, rows: int, repeat: int, admin_repeat: int, write_repeat: int, seed: int
+    *,
+    rows: int,
+    repeat: int,
+    admin_repeat: int,
+    write_repeat: int,
+    seed: int,
+    only: str | None = None,
 ) -> dict:
     env = apply_bench_environment()
     import django
@@ -103,6 +118,18 @@ def run_benchmarks(
         "chart": {},
         "groups": {},
     }
+    if only == "groups":
+        return {
+            "vendor": results["vendor"],
+            "groups": time_group_pages(env, username, password, samples, group_page, repeat),
+            # When and how busy: the rest of the results may be from another run.
+            "groups_run": {
+                "date": results["date"],
+                "rows": total,
+                "repeat": repeat,
+                "load_average": results["machine"]["load_average"],
+            },
+        }
     with gunicorn(env, Path(env["APP_ERRORS_VAR_DIR"]) / "bench-gunicorn.log") as server:
         client = Client(server.port)
         client.log_in(username, password)
@@ -137,6 +164,21 @@ def run_benchmarks(
         3,
     )
     return results
+
+
+def time_group_pages(env, username, password, samples, group_page, repeat: int) -> dict:
+    """The group scenarios alone, on a server of their own."""
+    from bench.scenarios import group_scenarios
+    from bench.server import Client, gunicorn
+
+    timed = {}
+    with gunicorn(env, Path(env["APP_ERRORS_VAR_DIR"]) / "bench-gunicorn.log") as server:
+        client = Client(server.port)
+        client.log_in(username, password)
+        for page in [*group_scenarios(samples), group_page]:
+            say(page.name)
+            timed[page.name] = time_request(client, page, repeat)
+    return timed
 
 
 def time_request(client, request, repeat: int, *, warm_up: int = WARM_UP) -> dict:

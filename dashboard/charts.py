@@ -99,4 +99,6 @@ def build_trend_charts(trend: dict[str, Any]) -> dict[str, Any]:
         "total": trend["total"],
         "by_severity": severity_datasets,
         "by_app": app_datasets,
+        # Set when the trend covers only a search's newest matches (errors.newest_errors).
+        "newest": trend.get("newest"),
     }

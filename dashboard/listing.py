@@ -26,6 +26,11 @@ from dashboard.table_rows import CappedPaginator
 from dashboard.tables import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, AppErrorTable, query_with
 from errors import counting
 from errors.filters import BoundedIsoDateTimeField
+from errors.newest_errors import (
+    NewestAppErrors,
+    count_newest_app_errors_over_time,
+    read_newest_app_errors,
+)
 from errors.selectors import (
     count_app_errors_over_time,
     count_filtered_app_errors,
@@ -78,9 +83,12 @@ URL_DEFAULTS = {"page": "1", "per_page": str(DEFAULT_PER_PAGE)}
 
 
 class ErrorListing:
-    def __init__(self, request: HttpRequest, params: QueryDict):
+    def __init__(self, request: HttpRequest, params: QueryDict, *, summary_only: bool = False):
         self.request = request
         self.params = params
+        # Whether only the summary is answered (htmx asked for it): it is then computed
+        # whatever the filter, never deferred again.
+        self.summary_only = summary_only
         self.filterset = filter_app_errors(params)
         self.page_form = PageForm(params)
         self.is_valid = self.filterset.is_valid()
@@ -202,14 +210,38 @@ class ErrorListing:
         cap = counting.count_cap_for_page(self.page_number, self.per_page)
         return count_filtered_app_errors(self.filterset, cap=cap)
 
+    @property
+    def is_search(self) -> bool:
+        search = self.filterset.form.cleaned_data.get("search") if self.is_valid else None
+        return bool((search or "").strip())
+
+    @property
+    def defers_summary(self) -> bool:
+        """Whether the page comes without the unresolved count and the charts, which it asks
+        for once loaded: a search's are read from its matches (no totals kept per word), and
+        the table of results should not wait for them."""
+        return self.is_search and not self.summary_only
+
+    @cached_property
+    def newest(self) -> NewestAppErrors | None:
+        """A search's newest matches, read once for both its unresolved count and its chart
+        (errors.newest_errors: a common word's every match is too many to read per page)."""
+        return read_newest_app_errors(self.filterset) if self.is_search else None
+
     @cached_property
     def unresolved(self) -> tuple[int, bool]:
         if not self.is_valid:
             return 0, True
+        if self.newest is not None:
+            return self.newest.unresolved, self.newest.is_complete
         return count_filtered_app_errors(self.filterset, resolved=False, cap=counting.COUNT_CAP)
 
     @cached_property
     def charts(self) -> dict[str, Any] | None:
         if not self.is_valid:
             return None
+        if self.newest is not None:
+            return build_trend_charts(
+                count_newest_app_errors_over_time(self.filterset, self.newest)
+            )
         return build_trend_charts(count_app_errors_over_time(self.filterset))

@@ -76,10 +76,10 @@ def partial_for(request: HttpRequest, template: str, partials: dict[str, str]) -
 def error_list(request: HttpRequest) -> HttpResponse:
     if clean := redirect_to_clean_url(request, URL_DEFAULTS):
         return clean
-    listing = ErrorListing(request, request.GET)
-    return TemplateResponse(
-        request, partial_for(request, LIST_TEMPLATE, LIST_PARTIALS), {"listing": listing}
-    )
+    template = partial_for(request, LIST_TEMPLATE, LIST_PARTIALS)
+    summary_only = template == f"{LIST_TEMPLATE}#summary_refresh"
+    listing = ErrorListing(request, request.GET, summary_only=summary_only)
+    return TemplateResponse(request, template, {"listing": listing})
 
 
 @require_GET

@@ -155,6 +155,30 @@ def test_a_resolve_brings_every_count_on_the_page_up_to_date(page, live_server, 
     assert page.evaluate("window.stillThisPage") is True
 
 
+def test_a_search_counts_after_its_results_and_a_resolve_brings_the_counts_up_to_date(
+    page, live_server, staff_member
+):
+    first = AppErrorFactory(message="invoice push failed", app="xero", age_hours=1)
+    AppErrorFactory(message="invoice sync failed", app="xero", age_hours=2)
+    AppErrorFactory(message="contact sync failed", app="xero", age_hours=3)
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/errors/?search=invoice")
+    page.evaluate("window.stillThisPage = true")
+    expect(page.locator(ROWS)).to_have_count(2)
+    expect(page.locator("#match-count")).to_have_text("2")
+    # Asked for once the page has loaded: the unresolved count and the charts.
+    expect(page.locator("#unresolved-count")).to_have_text("2")
+    page.wait_for_function(f"() => ({CHART_TOTAL})('chart-severity') === 2")
+
+    page.locator(f"#error-{first.pk}").get_by_role("button", name="Resolve").click()
+
+    expect(page.locator("#messages")).to_have_text("Resolved 1 error.")
+    expect(page.locator("#unresolved-count")).to_have_text("1")
+    expect(page.locator("#match-count")).to_have_text("2")
+    page.wait_for_function(f"() => ({CHART_TOTAL})('chart-app') === 2")
+    assert page.evaluate("window.stillThisPage") is True
+
+
 def test_a_group_resolve_updates_the_count_and_says_so(page, live_server, staff_member):
     group = occur("first", times=2)
     occur("second")

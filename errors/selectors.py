@@ -309,6 +309,14 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
         severity_rows, app_rows = counted
     else:
         severity_rows, app_rows = _count_grouped_errors(filterset, window, tz)
+    return trend_series(window, labels, severity_rows, app_rows)
+
+
+def trend_series(
+    window: TrendWindow, labels: list[str], severity_rows: list[dict], app_rows: list[dict]
+) -> dict[str, Any]:
+    """The trend's shape, from rows of ``{"label", "severity" or "app", "n"}``: a series per
+    severity and per top app (the rest as "other"), each a count per bucket label."""
     by_severity: dict[str, list[int]] = {}
     index = {label: position for position, label in enumerate(labels)}
     for row in severity_rows:

@@ -69,6 +69,22 @@ def test_make_bench_harness_produces_every_figure(tmp_path: Path, smoke_database
         assert f"| {name} |" in markdown
     assert "Machine:" in markdown and ("✅" in markdown or "❌" in markdown)
 
+    # The group pages again on their own: their figures replaced, the rest kept.
+    finished = subprocess.run(
+        [*command, "--only", "groups"], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-4000:]
+    again = json.loads((tmp_path / "results" / f"{vendor}.json").read_text())
+    assert again["list"] == results["list"] and again["writes"] == results["writes"]
+    assert list(again["groups"]) == list(results["groups"])
+    assert again["groups"] != results["groups"]  # timed anew
+    assert again["groups_run"]["rows"] == results["rows"]
+    assert (
+        "measured on their own (`python -m bench.run --only groups`)"
+        in (tmp_path / "BENCHMARKS.md").read_text()
+    )
+
 
 def _any_samples():
     from bench.scenarios import Samples

@@ -41,11 +41,14 @@ def highlight_messages(errors: QuerySet, text: str) -> dict:
         return {pk: highlighted for pk, highlighted in rows if HIGHLIGHT_START in highlighted}
     if vendor == "sqlite":
         placeholders = ", ".join(["%s"] * len(ids))
+        # CROSS JOIN keeps SQLite's order: the page's rows first, each then looked up in the
+        # index by rowid. Led by the MATCH, it walked every match of a common word (a tenth
+        # of a million errors: 300 ms) to find the page's 50.
         rows = model.objects.using(alias).raw(
             f"SELECT e.id, highlight({FTS_TABLE}, 0, %s, %s) AS highlighted "
-            f"FROM {FTS_TABLE} JOIN errors_apperror e ON e.rowid = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND e.id IN ({placeholders})",
-            [HIGHLIGHT_START, HIGHLIGHT_STOP, to_fts5_query(terms), *[pk.hex for pk in ids]],
+            f"FROM errors_apperror e CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = e.rowid "
+            f"WHERE e.id IN ({placeholders}) AND {FTS_TABLE} MATCH %s",
+            [HIGHLIGHT_START, HIGHLIGHT_STOP, *[pk.hex for pk in ids], to_fts5_query(terms)],
         )
         return {
             row.pk: row.highlighted for row in rows if HIGHLIGHT_START in (row.highlighted or "")
