@@ -117,11 +117,11 @@ def _kind(source: str) -> str:
 
 def iter_app_error_columns(
     filterset: AppErrorFilterSet, *, chunk_size: int = CHUNK_SIZE
-) -> Iterator[list[list]]:
+) -> Iterator[list[Sequence]]:
     """Every error a valid filterset matches, as the API shows it, in the list's order,
     ``chunk_size`` rows at a time: each chunk is a list of columns (one list of values per
-    export_columns() field, in its order; row i is the i-th value of each). The lists are
-    the caller's to change.
+    export_columns() field, in its order; row i is the i-th value of each). Each chunk's
+    list is the caller's to change: a writer replaces a column with its converted values.
 
     Columns, not rows: each conversion is one call over a column (``map`` of a C function
     where it can be), not a Python call per value, and the writers work the same way."""
@@ -164,7 +164,7 @@ def iter_app_error_columns(
         if not rows:
             return
         count = len(rows)
-        chunk = [list(values) for values in zip(*rows, strict=True)]
+        chunk: list[Sequence] = list(zip(*rows, strict=True))
         del rows
         for index, convert in conversions:
             chunk[index] = convert(chunk[index])
