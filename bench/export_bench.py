@@ -48,6 +48,8 @@ def prepare(env: dict[str, str], rows: int) -> tuple[int, tuple[str, str]]:
     how many errors it holds and the login."""
     manage(env, "migrate", "--noinput")
     manage(env, "migrate", "--noinput", "--database=errors")
+    # With DEBUG off, pages name static files by their hashed copies: the login page too.
+    manage(env, "collectstatic", "--noinput")
     generate = [sys.executable, "-m", "bench.generate", "--rows", str(rows), "--top-up"]
     subprocess.run([*generate, "--quiet"], cwd=BASE_DIR, env=env, check=True)
     username, password = manage(env, "shell", "-c", LOGIN).split()[-2:]

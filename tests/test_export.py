@@ -259,3 +259,100 @@ def test_times_with_whole_seconds_and_round_fractions_are_shown_as_the_api_shows
     assert exported == api.get("/api/app-errors/").json()["results"]
     shown = [moment.astimezone(ZoneInfo(time_zone)).isoformat() for moment in moments[::-1]]
     assert [row["timestamp"] for row in exported] == [text.replace("+00:00", "Z") for text in shown]
+
+
+def test_export_continues_exactly_across_chunks_of_errors_at_the_same_moment(staff):
+    moment = datetime.datetime(2026, 11, 3, 9, 15, 0, 250000, tzinfo=datetime.UTC)
+    for index in range(10):
+        AppErrorFactory(message=f"same moment {index}", app=["xero", "sage"][index % 2])
+    AppError.objects.update(timestamp=moment)
+    for ordering in ("", "timestamp", "app,-timestamp"):
+        filterset = filter_app_errors({"ordering": ordering} if ordering else {})
+        assert filterset.is_valid()
+        listed = [str(pk) for pk in list_app_errors(filterset).values_list("pk", flat=True)]
+
+        exported = [
+            row[0] for chunk in iter_app_error_rows(filterset, chunk_size=3) for row in chunk
+        ]
+
+        assert exported == listed, ordering
+
+
+HOSTILE_CELLS = [
+    'comma, "quoted" and\nline\r\nbreaks',
+    "=SUM(A1)",
+    "plain",
+    "naïve — 🚀 日本語",
+]
+
+
+def test_hostile_text_in_every_text_column_round_trips_through_both_formats(
+    staff_client, api, staff
+):
+    # Within one chunk a column holds hostile texts, plain texts and empty values, so a
+    # column-wide decision (quote, neutralize, null) has to hold for each of its cells.
+    for hours, text in enumerate([*HOSTILE_CELLS, None], start=1):
+        error = AppErrorFactory(message=text or "no text", exception=KeyError, age_hours=hours)
+        AppError.objects.filter(pk=error.pk).update(
+            app=text, file=text, function=text, release=text, environment=text
+        )
+        if text == "plain":
+            resolve_app_error(error=error, by=staff)
+
+    lines = json_lines(download(staff_client, JSONL_URL))
+    rows = csv_rows(download(staff_client, CSV_URL))
+
+    assert lines == api.get("/api/app-errors/").json()["results"]
+    assert len(rows) == len(lines) == 5
+    for row, line in zip(rows, lines, strict=True):
+        for name in ("message", "app", "file", "function", "release", "environment"):
+            expected = line[name] or ""
+            shown = "'" + expected if expected.startswith("=") else expected
+            assert row[name] == shown, name
+        assert row["resolved_by"] == ("Alice" if line["resolved_by"] else "")
+        assert row["resolved"] == ("true" if line["resolved"] else "false")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"exception_type": ""}, {"exception_type": None}, {"exception_type": "Timeout"}],
+)
+def test_exception_type_is_shown_as_the_api_shows_it(staff_client, api, data):
+    error = AppErrorFactory()
+    AppError.objects.filter(pk=error.pk).update(data=data)
+
+    (line,) = json_lines(download(staff_client, JSONL_URL))
+    (row,) = csv_rows(download(staff_client, CSV_URL))
+
+    assert line == api.get("/api/app-errors/").json()["results"][0]
+    assert line["exception_type"] == (data.get("exception_type") or None)
+    assert row["exception_type"] == (data.get("exception_type") or "")
+
+
+def test_severity_outside_the_named_levels_is_other_in_both_formats(staff_client, api):
+    error = AppErrorFactory(severity="warning")
+    AppError.objects.filter(pk=error.pk).update(severity=35)
+
+    (line,) = json_lines(download(staff_client, JSONL_URL))
+    (row,) = csv_rows(download(staff_client, CSV_URL))
+
+    assert line == api.get("/api/app-errors/").json()["results"][0]
+    assert (line["severity"], line["severity_name"]) == (35, "OTHER")
+    assert (row["severity"], row["severity_name"]) == ("35", "OTHER")
+
+
+def test_each_resolver_is_named_on_their_own_errors(staff_client, api, staff, django_user_model):
+    bob = django_user_model.objects.create_user(username="bob", is_staff=True)
+    for hours in range(1, 7):
+        error = AppErrorFactory(message=f"e{hours}", age_hours=hours)
+        if hours % 3:
+            resolve_app_error(error=error, by=staff if hours % 3 == 1 else bob)
+
+    lines = json_lines(download(staff_client, JSONL_URL))
+    rows = csv_rows(download(staff_client, CSV_URL))
+
+    assert lines == api.get("/api/app-errors/").json()["results"]
+    assert [line["resolved_by"] and line["resolved_by"]["name"] for line in lines] == [
+        "Alice", "bob", None, "Alice", "bob", None
+    ]  # fmt: skip
+    assert [row["resolved_by"] for row in rows] == ["Alice", "bob", "", "Alice", "bob", ""]
