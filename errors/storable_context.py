@@ -43,6 +43,7 @@ from errors.scrubbing import (
 
 MARKER_LENGTH = len(TRUNCATION_MARKER)
 MAX_DEPTH_TEXT, CYCLE_TEXT = "<max depth reached>", "<cycle>"
+TEXT_ONLY = frozenset({str})
 
 
 def storable_context(additional_context: Any, limits: Limits) -> tuple[dict[str, Any], int | None]:
@@ -62,7 +63,7 @@ def storable_context(additional_context: Any, limits: Limits) -> tuple[dict[str,
 def walked_context(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int | None]:
     """``four_steps`` in one walk; raises KeysMerged where the two would differ."""
     walk = _Walk(limits)
-    bounded = walk.mapping(list(context.items()), 1, {id(context)}, raw=True, whole=True)
+    bounded = walk.mapping(context, 1, {id(context)}, raw=True, whole=True)
     return fit_context(bounded, limits, walk.cuts)
 
 
@@ -115,7 +116,7 @@ class _Walk:
             path.add(id(value))
             try:
                 if kind is dict:
-                    return self.mapping(list(value.items()), depth + 1, path, raw=raw, whole=whole)
+                    return self.mapping(value, depth + 1, path, raw=raw, whole=whole)
                 return [self.value(item, depth + 1, path, raw=raw, whole=whole) for item in value]
             finally:
                 path.discard(id(value))
@@ -129,15 +130,15 @@ class _Walk:
         return self.value(converted, depth, path, raw=False, whole=whole)
 
     def mapping(
-        self, items: list, depth: int, path: set[int], *, raw: bool, whole: bool
+        self, mapping: dict, depth: int, path: set[int], *, raw: bool, whole: bool
     ) -> dict[str, Any]:
         """A mapping's items, at ``depth`` (its values'): keys as text, the last of equal
         keys winning in the first one's place, as in a dict display. Two keys that become
         one later (cut, sanitised) meet in ``result``: KeysMerged."""
-        if raw and any(type(key) is not str for key, _ in items):
-            items = list({safe_str(key): item for key, item in items}.items())
+        if raw and not TEXT_ONLY.issuperset(map(type, mapping)):
+            mapping = {safe_str(key): item for key, item in list(mapping.items())}
         result: dict[str, Any] = {}
-        for key, item in items:
+        for key, item in list(mapping.items()):
             key = self.cut(key)
             if not whole:
                 self.value(item, depth, path, raw=raw, whole=False)
