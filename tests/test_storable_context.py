@@ -122,7 +122,7 @@ def assert_same_as_four_steps(context: dict, limits: Limits) -> None:
         assert walked_context(dict(context), limits) == expected
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(context=st.dictionaries(KEYS, VALUES, max_size=8), limits=LIMITS)
 def test_one_walk_stores_what_the_four_steps_store(context, limits):
     assert_same_as_four_steps(context, limits)
