@@ -15,8 +15,9 @@ transaction. So the counting statement checks it there, and when the group turns
 need a decision (resolved, muted, gone, its hour past the storm limit, or a threshold alert
 due) the statement fails on purpose with ``NEEDS_FULL_PATH``: PostgreSQL skips the rest of
 the message, COMMIT included, the transaction is rolled back and the occurrence takes the
-full path, which decides under the same lock. Nothing of the failed attempt stays. Any other failure is the
-caller's to handle (errors.services spools the error), as with the full path.
+full path, which decides under the same lock. Nothing of the failed attempt stays. Any
+other failure is the caller's to handle (errors.services spools the error), as with the full
+path.
 """
 
 import datetime
