@@ -142,7 +142,15 @@ def bound_context(
     context and, when anything was cut (here, or before as ``cuts`` says), its original
     length (characters of JSON)."""
     cuts = cuts if cuts is not None else []
-    bounded = bound_json(context, limits, cuts)
+    return fit_context(bound_json(context, limits, cuts), limits, cuts)
+
+
+def fit_context(
+    bounded: dict[str, Any], limits: Limits, cuts: list[int]
+) -> tuple[dict[str, Any], int | None]:
+    """A bounded context (``bound_json``'s) within the whole context's limit: whole entries
+    kept in order while the total fits, the rest replaced by a marker with their size; and
+    its original length when anything was cut, here or before (``cuts``)."""
     sizes = {key: len(json.dumps(item)) + len(key) + 6 for key, item in bounded.items()}
     total = sum(sizes.values())
     if total <= limits.context:

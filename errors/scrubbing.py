@@ -107,7 +107,8 @@ MAX_REMEMBERED_KEYS, MAX_REMEMBERED_KEY_LENGTH = 4096, 100
 
 
 @functools.lru_cache(maxsize=8)
-def _remembered_key_kinds(pattern: re.Pattern[str]) -> dict[str, str]:
+def remembered_key_kinds(pattern: re.Pattern[str]) -> dict[str, str]:
+    """The kinds ``key_kind`` has found for keys under ``pattern``, kept per pattern."""
     return {}
 
 
@@ -132,7 +133,7 @@ def key_kind(key: str, pattern: re.Pattern[str], known: dict[str, str] | None = 
 def scrub(value: Any, pattern: re.Pattern[str] | None = None) -> Any:
     """JSON-safe data (dicts with string keys, lists, scalars) with secrets filtered."""
     pattern = pattern or secret_key_pattern()
-    return _scrub(value, pattern, _remembered_key_kinds(pattern))
+    return _scrub(value, pattern, remembered_key_kinds(pattern))
 
 
 def _scrub(value: Any, pattern: re.Pattern[str], known: dict[str, str]) -> Any:

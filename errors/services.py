@@ -26,14 +26,14 @@ from errors.group_writes import (
     write_occurrence,
 )
 from errors.inserts import prepare_insert
-from errors.json_values import safe_str, to_json_safe
-from errors.limits import Limits, bound_column, bound_context, bound_text, cut_for_scrubbing
+from errors.json_values import safe_str
+from errors.limits import Limits, bound_column, bound_text
 from errors.models import AppError, Severity
 from errors.routers import errors_alias
-from errors.scrubbing import scrub
 from errors.selectors import has_active_filters
 from errors.single_trip import write_in_one_trip
 from errors.spool import SpoolUnavailable, append_to_spool, replay_if_due
+from errors.storable_context import storable_context
 from errors.traces import dotted_class_name, format_call_stack, format_trace
 from errors.write_queue import writer_turn
 
@@ -197,17 +197,13 @@ def build_app_error(
 
     The context is scrubbed of secrets (errors/scrubbing.py); every text is bounded and made
     storable for the errors database (errors/limits.py), what was cut noted in
-    ``data["truncated"]`` with its original length."""
+    ``data["truncated"]`` with its original length. The context's steps run in one walk
+    of it (errors/storable_context.py)."""
     limits = Limits.for_vendor(connections[errors_alias()].vendor)
     data: dict[str, Any] = {}
     truncated: dict[str, int] = {}
     if additional_context is not None:  # not truthiness: a hostile mapping may raise on len()
-        cuts: list[int] = []  # what was cut before scrubbing, for data["truncated"]
-        try:
-            context = scrub(cut_for_scrubbing(to_json_safe(dict(additional_context)), limits, cuts))
-        except Exception as problem:  # a mapping whose items() raises still gives a row
-            context = {"unreadable_context": f"{type(problem).__name__}: {safe_str(problem)}"}
-        context, context_length = bound_context(context, limits, cuts)
+        context, context_length = storable_context(additional_context, limits)
         if context_length is not None:
             truncated["context"] = context_length
         for key, value in context.items():

@@ -3,18 +3,21 @@
 The full write (errors.group_writes.write_occurrence) talks to PostgreSQL four times: BEGIN,
 the INSERT, the counts, COMMIT. Each is a wait on the network and a wake-up of the server
 process, and they cost as much as the work itself. Almost every occurrence, though, asks
-nothing of its group but to be counted: the group is already known, open and not muted, no
-threshold rule watches it, its hour is below the storm limit. Such an occurrence is sent as
-one simple-query message, ``BEGIN; SET LOCAL statement_timeout; INSERT; counts; COMMIT``
-(psycopg's client-side binding allows several statements in one execute).
+nothing of its group but to be counted: the group is already known, open and not muted, its
+hour is below the storm limit, and no threshold rule it counts for becomes due. Such an
+occurrence is sent as one simple-query message, ``BEGIN; SET LOCAL statement_timeout;
+INSERT; counts; COMMIT`` (psycopg's client-side binding allows several statements in one
+execute); while threshold rules watch it, the statement that counts its minute and checks
+their windows (``threshold_check``) comes before the COMMIT.
 
 Whether the group is that simple is only known under the group row's lock, inside the
 transaction. So the counting statement checks it there, and when the group turns out to
-need a decision (resolved, muted, gone, or its hour past the storm limit) the statement
-fails on purpose with ``NEEDS_FULL_PATH``: PostgreSQL skips the rest of the message, COMMIT
-included, the transaction is rolled back and the occurrence takes the full path, which
-decides under the same lock. Nothing of the failed attempt stays. Any other failure is the
-caller's to handle (errors.services spools the error), as with the full path.
+need a decision (resolved, muted, gone, its hour past the storm limit, or a threshold alert
+due) the statement fails on purpose with ``NEEDS_FULL_PATH``: PostgreSQL skips the rest of
+the message, COMMIT included, the transaction is rolled back and the occurrence takes the
+full path, which decides under the same lock. Nothing of the failed attempt stays. Any
+other failure is the caller's to handle (errors.services spools the error), as with the full
+path.
 """
 
 import datetime
@@ -22,7 +25,9 @@ from typing import Any
 
 from django.db import DatabaseError, connections
 
-from errors.alerts.rules import live_rules
+from errors.alerts.due import DELIVERY, count_minute, minute_of, window_sums
+from errors.alerts.models import Event
+from errors.alerts.rules import LiveRule, live_rules
 from errors.conf import app_errors_setting
 from errors.group_writes import (
     GROUP,
@@ -57,11 +62,14 @@ def write_in_one_trip(
         or not release_is_known(alias, error.release)
         or (limit is not None and hour_is_full(full))
         or group_is_deciding(alias, group_id)
-        or watched_by_threshold(alias, error)
     ):
         return None
     error.group_id = group_id
     sql, params = message(Statements(connection), insert, error, group_id, hour, limit)
+    counting = threshold_rules_watching(alias, error)
+    if counting:
+        check_sql, check_params = threshold_check(connection, error, group_id, counting)
+        sql, params = f"{sql.removesuffix('; COMMIT')}; {check_sql}; COMMIT", params + check_params
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -92,11 +100,50 @@ def may_send_in_one_trip(connection: Any, insert: PreparedInsert) -> bool:
     )
 
 
-def watched_by_threshold(alias: str, error: AppError) -> bool:
-    """A threshold rule counts every occurrence it watches (errors.alerts.due): the full
-    path does that. Rules for new groups, regressions and snoozes need nothing from an
-    occurrence of a known, open, unmuted group."""
-    return any(rule.watches_threshold and rule.matches(error) for rule in live_rules(alias))
+def threshold_rules_watching(alias: str, error: AppError) -> list[LiveRule]:
+    """The threshold rules that count this occurrence (errors.alerts.due). Rules for new
+    groups, regressions and snoozes need nothing from an occurrence of a known, open,
+    unmuted group."""
+    return [rule for rule in live_rules(alias) if rule.watches_threshold and rule.matches(error)]
+
+
+def threshold_check(
+    connection: Any, error: AppError, group_id: int, rules: list[LiveRule]
+) -> tuple[str, list[Any]]:
+    """The statement that counts the occurrence in its minute for threshold rules and
+    fails with NEEDS_FULL_PATH when that makes one of them due (its window's count reached,
+    no threshold alert of it for the group within the window): the full path then counts
+    again and records the alert (errors.alerts.due.reached_thresholds decides the same).
+
+    It runs after the counts, so its snapshot is taken with the group row locked and sees
+    every earlier writer of the group; its own minute's count comes from the upsert."""
+    moment = connection.ops.adapt_datetimefield_value
+    minute = minute_of(error.timestamp)
+    count_sql, count_params = count_minute(connection, group_id, minute)
+    sums_sql, sums_params = window_sums(connection, group_id, minute, rules, but_minute=True)
+    due: list[str] = []
+    due_params: list[Any] = []
+    for index, rule in enumerate(rules):
+        due.append(
+            f"(counted.count + COALESCE(sums.s{index}, 0) >= %s AND NOT EXISTS (SELECT 1 FROM"
+            f" {DELIVERY} WHERE group_id = %s AND rule_id = %s AND event = %s AND due_at > %s))"
+        )
+        fired_after = error.timestamp - datetime.timedelta(minutes=rule.threshold_minutes)
+        due_params += [
+            rule.threshold_count,
+            group_id,
+            rule.id,
+            str(Event.THRESHOLD),
+            moment(fired_after),
+        ]
+    columns = ", ".join(f"s{index}" for index in range(len(rules)))
+    sql = (
+        f"WITH counted AS ({count_sql}), sums ({columns}) AS (SELECT {sums_sql})"
+        f" SELECT CASE WHEN {' OR '.join(due)}"
+        " THEN CAST(%s || %s || ', minute ' || counted.count AS integer) ELSE counted.count END"
+        " FROM counted, sums"
+    )
+    return sql, [*count_params, *sums_params, *due_params, NEEDS_FULL_PATH, group_id]
 
 
 def message(

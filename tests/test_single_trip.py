@@ -3,6 +3,7 @@ PostgreSQL an occurrence of a known, open group is stored and counted in one rou
 (errors.single_trip); anything that needs a decision takes the full path, and nothing of
 the attempt stays."""
 
+import datetime
 import threading
 
 import pytest
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 import errors.group_writes
 import errors.inserts
-from errors.alerts.models import AlertDelivery
+from errors.alerts.models import AlertDelivery, AlertGroupMinute
 from errors.group_services import mute_error_group, resolve_error_group
 from errors.models import (
     AppError,
@@ -127,6 +128,41 @@ def test_a_threshold_rule_sees_every_occurrence():
     delivery = AlertDelivery.objects.get()
     assert (delivery.rule, delivery.event) == (rule, "threshold")
     assert ErrorGroup.objects.get().count == 4
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite has no network round trips to save")
+def test_a_threshold_counts_in_the_one_round_trip_until_its_alert_is_due():
+    make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=10)
+    push(1)
+
+    _, counted = statements_of(lambda: push(2))
+    assert len(counted) == 1 and not AlertDelivery.objects.exists()
+    _, due = statements_of(lambda: push(3))
+    assert len(due) > 1  # the trip failed on purpose; the full path recorded the alert
+    _, after = statements_of(lambda: push(4))
+    assert len(after) == 1  # fired within the window: counted, not due again
+
+    delivery = AlertDelivery.objects.get()
+    assert (delivery.event, delivery.details) == ("threshold", {"count": 3, "minutes": 10})
+    assert AlertGroupMinute.objects.get().count == 4
+    assert ErrorGroup.objects.get().count == 4
+
+
+def test_threshold_windows_count_earlier_minutes_each_rule_its_own():
+    make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=5)
+    long = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=60)
+    push(1)
+    push(2)
+    # Both earlier occurrences move 30 minutes back: inside the hour, outside five minutes.
+    earlier = datetime.timedelta(minutes=30)
+    for minute in AlertGroupMinute.objects.all():
+        AlertGroupMinute.objects.filter(pk=minute.pk).update(minute=minute.minute - earlier)
+
+    push(3)
+    push(4)
+
+    assert list(AlertDelivery.objects.values_list("rule", flat=True)) == [long.pk]
+    assert AlertDelivery.objects.get().details == {"count": 3, "minutes": 60}
 
 
 def test_a_group_deleted_since_it_was_learnt_is_made_again():

@@ -3,13 +3,15 @@ the alerts that occurrence makes due (rows in the outbox; never any network).
 
 Threshold rules ("N occurrences of a group within M minutes") count occurrences per group
 and UTC minute in a small table of their own (errors_alert_group_minute): one upsert per
-occurrence, and one read of at most M rows (the longest window's minutes), however many
-occurrences the window holds. The
-stored rows could not serve: the storm limit sheds occurrences, and a storm is exactly when
-a threshold must see them. The counting is only done while an enabled threshold rule
-watches the occurrence. A threshold fires at most once per group and rule per window: not
-again while its last threshold alert is younger than M minutes. The group row is locked
-(errors.group_writes.bump_group), so concurrent writers of one group decide in turn."""
+occurrence, and one read summing at most M rows (the longest window's minutes) into a count
+per rule, however many occurrences the window holds. The stored rows could not serve: the
+storm limit sheds occurrences, and a storm is exactly when a threshold must see them. The
+counting is only done while an enabled threshold rule watches the occurrence. A threshold
+fires at most once per group and rule per window: not again while its last threshold alert
+is younger than M minutes. The group row is locked (errors.group_writes.bump_group), so
+concurrent writers of one group decide in turn. On PostgreSQL an occurrence that makes no
+alert due is counted the same way inside its one round trip
+(errors.single_trip.threshold_check)."""
 
 import datetime
 import json
@@ -63,23 +65,16 @@ def reached_thresholds(
     """Count the occurrence in its minute; the threshold rules it takes over their count
     and that have not fired for this group within their window."""
     moment = connection.ops.adapt_datetimefield_value
-    minute = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
-    cursor.execute(
-        f"INSERT INTO {MINUTE} (group_id, minute, count) VALUES (%s, %s, 1)"
-        f" ON CONFLICT (group_id, minute) DO UPDATE SET count = {MINUTE}.count + 1",
-        [group_id, moment(minute)],
-    )
-    # One read of the longest window's minutes serves every rule.
-    longest = max(rule.threshold_minutes for rule in rules)
-    cursor.execute(
-        f"SELECT minute, count FROM {MINUTE} WHERE group_id = %s AND minute >= %s",
-        [group_id, moment(minute - datetime.timedelta(minutes=longest - 1))],
-    )
-    counts = [(read_moment(when), count) for when, count in cursor.fetchall()]
+    minute = minute_of(now)
+    cursor.execute(*count_minute(connection, group_id, minute))
+    cursor.fetchone()
+    # One read of the longest window's minutes serves every rule: a sum per window.
+    sums_sql, sums_params = window_sums(connection, group_id, minute, rules)
+    cursor.execute(f"SELECT {sums_sql}", sums_params)
+    sums = cursor.fetchone()
     reached = []
-    for rule in rules:
-        window_start = minute - datetime.timedelta(minutes=rule.threshold_minutes - 1)
-        count = sum(count for when, count in counts if when >= window_start)
+    for rule, count in zip(rules, sums, strict=True):
+        count = count or 0
         if count < rule.threshold_count:
             continue
         cursor.execute(
@@ -96,6 +91,42 @@ def reached_thresholds(
             details = {"count": int(count), "minutes": rule.threshold_minutes}
             reached.append((rule, Event.THRESHOLD, details))
     return reached
+
+
+def minute_of(now: datetime.datetime) -> datetime.datetime:
+    return now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
+
+
+def count_minute(connection: Any, group_id: int, minute: datetime.datetime) -> tuple[str, list]:
+    """The upsert that counts one occurrence in its group's minute, returning the count."""
+    return (
+        f"INSERT INTO {MINUTE} (group_id, minute, count) VALUES (%s, %s, 1)"
+        f" ON CONFLICT (group_id, minute) DO UPDATE SET count = {MINUTE}.count + 1"
+        " RETURNING count",
+        [group_id, connection.ops.adapt_datetimefield_value(minute)],
+    )
+
+
+def window_sums(
+    connection: Any,
+    group_id: int,
+    minute: datetime.datetime,
+    rules: list[LiveRule],
+    *,
+    but_minute: bool = False,
+) -> tuple[str, list]:
+    """A subquery per rule, in order, summing the group's occurrences within its window
+    (the last ``threshold_minutes`` minutes up to ``minute``); from the one index range of
+    the longest window. ``but_minute`` leaves ``minute`` itself out (a caller that has its
+    count already)."""
+    moment = connection.ops.adapt_datetimefield_value
+    starts = [minute - datetime.timedelta(minutes=rule.threshold_minutes - 1) for rule in rules]
+    sums = ", ".join(["SUM(count) FILTER (WHERE minute >= %s)"] * len(rules))
+    where = "group_id = %s AND minute >= %s" + (" AND minute <> %s" if but_minute else "")
+    params: list[Any] = [moment(start) for start in starts] + [group_id, moment(min(starts))]
+    if but_minute:
+        params.append(moment(minute))
+    return f"{sums} FROM {MINUTE} WHERE {where}", params
 
 
 def read_moment(value: Any) -> datetime.datetime:

@@ -1,0 +1,202 @@
+"""The caller's context made storable in one walk: converted to JSON, cut before scrubbing,
+scrubbed of secrets and bounded, each value as it is reached.
+
+What each step does is defined by ``to_json_safe`` (errors.json_values), ``cut_for_scrubbing``
+and ``bound_context`` (errors.limits) and ``scrub`` (errors.scrubbing). Run one after the
+other they walk the context four times, about 0.4 ms of a 2 ms write for a 3.5 KB invoice;
+this walk gives the same context and the same truncated length in one pass. Where one pass
+cannot simply be the same it steps aside: a value of an unusual type (a set, a model
+instance, a dataclass, an enum, a mapping subclass) is converted by ``to_json_safe`` first
+and its result walked; and a context in which two keys of a mapping become one only once
+cut or sanitised (the later value would then replace the earlier half-way through the
+steps) goes through the four steps in turn (``four_steps``).
+"""
+
+from typing import Any
+
+from errors.json_values import MAX_DEPTH, safe_str, to_json_safe
+from errors.limits import (
+    MAX_JSON_INT,
+    MIN_JSON_INT,
+    READ_AHEAD,
+    SCRUB_MARGIN,
+    SHORT_TEXT,
+    TRUNCATION_MARKER,
+    Limits,
+    bound_context,
+    bound_text,
+    cut_for_scrubbing,
+    fit_context,
+    sanitize_text,
+)
+from errors.scrubbing import (
+    FILTERED,
+    QUERY_STRING,
+    SECRET,
+    key_kind,
+    remembered_key_kinds,
+    scrub,
+    scrub_query_string,
+    scrub_text,
+    secret_key_pattern,
+)
+
+MARKER_LENGTH = len(TRUNCATION_MARKER)
+MAX_DEPTH_TEXT, CYCLE_TEXT = "<max depth reached>", "<cycle>"
+TEXT_ONLY = frozenset({str})
+
+
+def storable_context(additional_context: Any, limits: Limits) -> tuple[dict[str, Any], int | None]:
+    """The context as it is stored, and its original length (characters of JSON) when
+    anything was cut: what ``four_steps`` gives. Never raises for what the caller hands
+    in: a mapping that cannot be read is stored as ``unreadable_context``."""
+    try:
+        context = dict(additional_context)
+    except Exception as problem:  # a mapping whose items() raises still gives a row
+        return bound_context(_unreadable(problem), limits, [])
+    try:
+        return walked_context(context, limits)
+    except Exception:  # keys that merge half-way, or anything unforeseen
+        return four_steps(context, limits)
+
+
+def walked_context(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int | None]:
+    """``four_steps`` in one walk; raises KeysMerged where the two would differ."""
+    walk = _Walk(limits)
+    bounded = walk.mapping(context, 1, {id(context)}, raw=True, whole=True)
+    return fit_context(bounded, limits, walk.cuts)
+
+
+def four_steps(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int | None]:
+    """Each step over the whole context in turn: the reference ``storable_context``
+    gives the same result as, and its way for what one walk cannot do alike."""
+    cuts: list[int] = []
+    try:
+        scrubbed = scrub(cut_for_scrubbing(to_json_safe(context), limits, cuts))
+    except Exception as problem:
+        scrubbed = _unreadable(problem)
+    return bound_context(scrubbed, limits, cuts)
+
+
+def _unreadable(problem: Exception) -> dict[str, str]:
+    return {"unreadable_context": f"{type(problem).__name__}: {safe_str(problem)}"}
+
+
+class KeysMerged(Exception):
+    """Two keys of one mapping became one once cut or sanitised."""
+
+
+class _Walk:
+    """One context's walk: the budget it spends cutting texts (in the order
+    ``cut_for_scrubbing`` spends it: each key, then its value, depth first) and the
+    characters cut so far.
+
+    ``raw`` values are the caller's, still to be converted as ``to_json_safe`` would;
+    the others are already its result. A value that is not ``whole`` (under a secret key:
+    stored as FILTERED) is only cut, for the budget and the cuts its cutting spends."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.value_limit = limits.context_value
+        self.keep_nul = limits.keep_nul
+        self.longest = limits.context_value + SCRUB_MARGIN
+        self.budget = READ_AHEAD * limits.context
+        self.cuts: list[int] = []
+        self.pattern = secret_key_pattern()
+        self.known = remembered_key_kinds(self.pattern)
+
+    def value(self, value: Any, depth: int, path: set[int], *, raw: bool, whole: bool) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.text(value, whole=whole)
+        if kind is dict or kind is list or (raw and kind is tuple):
+            if raw and depth >= MAX_DEPTH:
+                return self.text(MAX_DEPTH_TEXT, whole=whole)
+            if raw and id(value) in path:
+                return self.text(CYCLE_TEXT, whole=whole)
+            path.add(id(value))
+            try:
+                if kind is dict:
+                    return self.mapping(value, depth + 1, path, raw=raw, whole=whole)
+                return [self.value(item, depth + 1, path, raw=raw, whole=whole) for item in value]
+            finally:
+                path.discard(id(value))
+        if value is None or kind is bool:
+            return value
+        if kind is int or not raw:  # to_json_safe keeps ints, floats and int subclasses
+            if isinstance(value, int) and not MIN_JSON_INT <= value <= MAX_JSON_INT:
+                return f"<integer of {value.bit_length()} bits>"
+            return value
+        converted = to_json_safe(value, _depth=depth, _seen=frozenset(path))
+        return self.value(converted, depth, path, raw=False, whole=whole)
+
+    def mapping(
+        self, mapping: dict, depth: int, path: set[int], *, raw: bool, whole: bool
+    ) -> dict[str, Any]:
+        """A mapping's items, at ``depth`` (its values'): keys as text, the last of equal
+        keys winning in the first one's place, as in a dict display. Two keys that become
+        one later (cut, sanitised) meet in ``result``: KeysMerged."""
+        if raw and not TEXT_ONLY.issuperset(map(type, mapping)):
+            mapping = {safe_str(key): item for key, item in list(mapping.items())}
+        result: dict[str, Any] = {}
+        for key, item in list(mapping.items()):
+            key = self.cut(key)
+            if not whole:
+                self.value(item, depth, path, raw=raw, whole=False)
+                continue
+            kind = key_kind(key, self.pattern, self.known)
+            if kind is SECRET:
+                self.value(item, depth, path, raw=raw, whole=False)
+                item = self.bound(FILTERED)
+            elif kind is QUERY_STRING:
+                item = self.query(item, depth, path, raw=raw)
+            else:
+                item = self.value(item, depth, path, raw=raw, whole=True)
+            key = self.bound(key)
+            if key in result:
+                raise KeysMerged
+            result[key] = item
+        return result
+
+    def query(self, item: Any, depth: int, path: set[int], *, raw: bool) -> Any:
+        """The value of a query-string key: a text scrubbed parameter by parameter."""
+        if raw and type(item) is not str:
+            item, raw = to_json_safe(item, _depth=depth, _seen=frozenset(path)), False
+        if type(item) is str:
+            return self.bound(scrub_query_string(self.cut(item), self.pattern))
+        return self.value(item, depth, path, raw=raw, whole=True)
+
+    def text(self, text: str, *, whole: bool) -> str | None:
+        """A text cut for the scrubber, then (when ``whole``) scrubbed and bounded."""
+        if len(text) <= SHORT_TEXT:  # kept whole, whatever the budget (as cut would)
+            self.budget -= len(text)
+        else:
+            text = self.cut(text)
+        if not whole:
+            return None
+        return self.bound(scrub_text(text, self.pattern))
+
+    def cut(self, text: str) -> str:
+        """What ``cut_for_scrubbing`` makes of one text, spending its budget."""
+        length = len(text)
+        if length <= SHORT_TEXT:
+            self.budget -= length
+            return text
+        kept = length if length < self.longest else self.longest
+        if kept > SHORT_TEXT and kept > self.budget:
+            self.cuts.append(length - MARKER_LENGTH)
+            return TRUNCATION_MARKER
+        self.budget -= kept
+        if kept < length:
+            self.cuts.append(length - kept)
+            return text[:kept]
+        return text
+
+    def bound(self, text: str) -> str:
+        """What ``bound_json`` makes of one text: sanitised and cut to the value limit."""
+        if len(text) <= self.value_limit:
+            if text.isascii() and (self.keep_nul or "\x00" not in text):
+                return text
+            return sanitize_text(text, keep_nul=self.keep_nul)
+        bounded, original = bound_text(text, self.value_limit, keep_nul=self.keep_nul)
+        self.cuts.append(original - len(bounded))
+        return bounded
