@@ -2,7 +2,7 @@
 
 Each batch is one short write transaction. How many rows fit in the write-lock budget
 depends on the machine, the database and how busy both are (a closed row costs about
-0.3 ms of CPU on SQLite, mostly the nine indexes that hold ``resolved``), so the batch size
+0.3 ms of CPU on SQLite, mostly the eight indexes that hold ``resolved``), so the batch size
 follows the time the last batch took instead of being fixed. On SQLite, after each batch
 the lock is left free for a fifth of the time it was held: the process that just released
 its writer turn would otherwise take it straight back before a queued writer is scheduled,

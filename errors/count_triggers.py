@@ -14,7 +14,7 @@ row per batch (on PostgreSQL, a new row version each time). So the update trigge
 aside while the changing transaction says so (SQLite: a row in ``BULK_CHANGE_TABLE``, which
 no other writer can see until it commits, and it never does; PostgreSQL: the transaction's
 ``app_errors.bulk_change`` setting), and that transaction moves the batch's totals itself,
-with one grouped statement per table and direction (``bulk_adjustment``). Migration
+with one statement per table (``bulk_adjustment``). Migration
 0014_bulk_change_totals holds this as literal SQL.
 """
 
@@ -184,18 +184,21 @@ def postgresql_update_trigger(counts: CountTable, *, bulk_aware: bool = True) ->
         EXECUTE FUNCTION {counts.table}_write()"""
 
 
-def bulk_adjustment(counts: CountTable, vendor: str, shard: str, ids: int) -> str:
-    """One grouped upsert adding ``sign * n`` to the ``resolved = state`` totals of the
-    ``ids`` errors named by its parameters (``state``, ``sign``, then the ids): the part of
-    a mass change the update triggers leave to its transaction. A batch runs it twice, -1
-    on the state its rows left and +1 on the one they reached, on the rows' own period, app
-    and severity (a mass change alters only the resolution)."""
-    period = getattr(counts, f"{vendor}_period").format(row="e").replace("%", "%%")
+def returned_period(counts: CountTable, vendor: str) -> str:
+    """The expression of an updated row's period in this table, for an UPDATE's RETURNING
+    (the row is the updated table itself there)."""
+    return getattr(counts, f"{vendor}_period").format(row="errors_apperror").replace("%", "%%")
+
+
+def bulk_adjustment(counts: CountTable, shard: str, keys: int) -> str:
+    """One upsert adding a signed total to each of ``keys`` totals rows, named by its
+    parameters five at a time (period, app, severity, resolved, total): the part of a mass
+    change the update triggers leave to its transaction. A batch's rows are tallied from
+    what its UPDATE returned, so the totals cost one statement per table and batch, and the
+    multi-KB rows are not read again to find their periods."""
     shard = shard.replace("%", "%%")
-    placeholders = ", ".join(["%s"] * ids)
+    values = ", ".join([f"(%s, %s, %s, %s, {shard}, %s)"] * keys)
     return f"""INSERT INTO {counts.table} AS counts
         ({counts.period}, app, severity, resolved, shard, total)
-    SELECT {period}, coalesce(e.app, ''), e.severity, %s, {shard}, %s * count(*)
-    FROM errors_apperror e WHERE e.id IN ({placeholders})
-    GROUP BY 1, 2, 3
+    VALUES {values}
     ON CONFLICT {counts.key} DO UPDATE SET total = counts.total + excluded.total"""

@@ -68,23 +68,28 @@ def close_occurrences(
     stay open."""
     alias = errors_alias()
     by_id = getattr(by, "pk", by)
-    closed = 0
+    closed, after = 0, None
     pacer = BatchPacer(alias, batch_size)
     while True:
         # Read before taking the write turn: only the update holds the lock, and it skips
         # a row resolved meanwhile. resolved__in, not resolved=False: Django writes the
         # latter as NOT resolved on SQLite, which its planner cannot match to
-        # apperror_group_resolved; it then walks the group's rows newest first past every
-        # row already closed, each batch.
-        ids = list(
-            AppError.objects.using(alias)
-            .filter(group_id=group.pk, resolved__in=[False], timestamp__lte=at)
-            .values_list("pk", flat=True)[: pacer.size]
+        # apperror_group_resolved. Each batch starts past the last one (timestamp, id):
+        # on PostgreSQL the entries of rows just closed stay in the index's open range
+        # until a vacuum, and a scan from the start would step over all of them again.
+        rows = AppError.objects.using(alias).filter(
+            group_id=group.pk, resolved__in=[False], timestamp__lte=at
         )
-        if not ids:
+        if after is not None:
+            rows = rows.filter(timestamp__gte=after[0]).exclude(
+                timestamp=after[0], id__lte=after[1]
+            )
+        page = list(rows.order_by("timestamp", "id").values_list("timestamp", "pk")[: pacer.size])
+        if not page:
             return closed
+        after = page[-1]
         with pacer.batch():
-            closed += set_resolution(alias, ids, resolved=True, by=by_id, at=at)
+            closed += set_resolution(alias, [pk for _, pk in page], resolved=True, by=by_id, at=at)
 
 
 def unresolve_error_group(

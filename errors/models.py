@@ -88,6 +88,8 @@ class AppError(models.Model):
         # then the list order (timestamp, id), so a page is read in order straight from the
         # index; then the columns the counts and the chart read (severity, app, resolved), so
         # neither touches the multi-KB rows (on SQLite those columns sit behind the data).
+        # No index leads with ``resolved``: the unresolved list walks the time index, and
+        # each index holding it moves an entry for every error a group resolve closes.
         indexes = [
             models.Index(
                 fields=["timestamp", "id", "severity", "app", "resolved"], name="apperror_time_id"
@@ -104,20 +106,12 @@ class AppError(models.Model):
                 name="apperror_severity_time",
             ),
             models.Index(
-                fields=["resolved", "timestamp", "id", "severity", "app"],
-                name="apperror_resolved_time_id",
-            ),
-            models.Index(
                 fields=["job_id", "timestamp", "id", "severity", "app", "resolved"],
                 name="apperror_job_time",
             ),
             models.Index(
                 fields=["user_id", "timestamp", "id", "severity", "app", "resolved"],
                 name="apperror_user_time",
-            ),
-            # Triage: one app's unresolved errors of a severity.
-            models.Index(
-                fields=["app", "severity", "resolved", "timestamp", "id"], name="apperror_triage"
             ),
             # Sorted by severity (the tie-breaker is the id).
             models.Index(fields=["severity", "id", "resolved"], name="apperror_severity_id"),
