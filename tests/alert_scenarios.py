@@ -1,8 +1,9 @@
 """Failures and rules the alert tests share: each call raises and persists a real exception."""
 
+import datetime
 from typing import Any
 
-from errors.alerts.models import AlertRule
+from errors.alerts.models import AlertGroupMinute, AlertRule
 from errors.models import AppError
 from errors.services import persist_app_error
 
@@ -34,3 +35,10 @@ def make_rule(**fields: Any) -> AlertRule:
         "webhook_url": "http://127.0.0.1:9/hook",
     }
     return AlertRule.objects.create(**{**values, **fields})
+
+
+def move_counted_minutes_back(by: datetime.timedelta) -> None:
+    """Age every minute a threshold rule has counted, as if those occurrences came ``by``
+    earlier."""
+    for minute in AlertGroupMinute.objects.all():
+        AlertGroupMinute.objects.filter(pk=minute.pk).update(minute=minute.minute - by)

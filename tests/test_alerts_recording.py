@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from errors.alerts.models import AlertDelivery, AlertGroupMinute
+from errors.alerts.models import AlertDelivery
 from errors.group_services import mute_error_group, resolve_error_group
 from errors.models import ErrorGroup
-from tests.alert_scenarios import charge_card, make_rule, send_reminder
+from tests.alert_scenarios import charge_card, make_rule, move_counted_minutes_back, send_reminder
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -121,8 +121,7 @@ def test_a_threshold_fires_once_per_window_and_again_in_the_next():
 
     # Eleven minutes later: the earlier occurrences and alert are out of the window.
     later = datetime.timedelta(minutes=11)
-    for minute in AlertGroupMinute.objects.all():
-        AlertGroupMinute.objects.filter(pk=minute.pk).update(minute=minute.minute - later)
+    move_counted_minutes_back(later)
     AlertDelivery.objects.update(due_at=fired.due_at - later)
     charge_card(10)
     charge_card(11)
@@ -164,9 +163,7 @@ def test_threshold_rules_with_different_windows_each_count_their_own():
     charge_card(1)
     charge_card(2)
     # Both earlier occurrences move 30 minutes back: inside the hour, outside five minutes.
-    earlier = datetime.timedelta(minutes=30)
-    for minute in AlertGroupMinute.objects.all():
-        AlertGroupMinute.objects.filter(pk=minute.pk).update(minute=minute.minute - earlier)
+    move_counted_minutes_back(datetime.timedelta(minutes=30))
 
     charge_card(3)
 

@@ -131,6 +131,17 @@ def test_json_lines_round_trip_hostile_strings(staff_client):
     assert [row["message"] for row in rows] == hostile
 
 
+def assert_exported_in_list_order(ordering: str) -> None:
+    """The export's ids, read in chunks of three, are the list's in ``ordering``."""
+    filterset = filter_app_errors({"ordering": ordering} if ordering else {})
+    assert filterset.is_valid()
+    listed = [str(pk) for pk in list_app_errors(filterset).values_list("pk", flat=True)]
+
+    exported = [row[0] for chunk in iter_app_error_rows(filterset, chunk_size=3) for row in chunk]
+
+    assert exported == listed, ordering
+
+
 def test_export_follows_the_list_order_across_chunks_with_ties_and_empty_apps(staff):
     for index in range(12):
         AppErrorFactory(
@@ -138,15 +149,7 @@ def test_export_follows_the_list_order_across_chunks_with_ties_and_empty_apps(st
         )
     AppError.objects.filter(message__in=["e1", "e4"]).update(app=None)
     for ordering in ("", "app", "-app,timestamp", "resolved,-severity", "function"):
-        filterset = filter_app_errors({"ordering": ordering} if ordering else {})
-        assert filterset.is_valid()
-        listed = [str(pk) for pk in list_app_errors(filterset).values_list("pk", flat=True)]
-
-        exported = [
-            row[0] for chunk in iter_app_error_rows(filterset, chunk_size=3) for row in chunk
-        ]
-
-        assert exported == listed, ordering
+        assert_exported_in_list_order(ordering)
 
 
 @pytest.mark.parametrize("url", [CSV_URL, JSONL_URL])
@@ -267,15 +270,7 @@ def test_export_continues_exactly_across_chunks_of_errors_at_the_same_moment(sta
         AppErrorFactory(message=f"same moment {index}", app=["xero", "sage"][index % 2])
     AppError.objects.update(timestamp=moment)
     for ordering in ("", "timestamp", "app,-timestamp"):
-        filterset = filter_app_errors({"ordering": ordering} if ordering else {})
-        assert filterset.is_valid()
-        listed = [str(pk) for pk in list_app_errors(filterset).values_list("pk", flat=True)]
-
-        exported = [
-            row[0] for chunk in iter_app_error_rows(filterset, chunk_size=3) for row in chunk
-        ]
-
-        assert exported == listed, ordering
+        assert_exported_in_list_order(ordering)
 
 
 HOSTILE_CELLS = [

@@ -23,7 +23,7 @@ from errors.models import (
 )
 from errors.services import persist_app_error
 from errors.spool import read_lines, replay_spool
-from tests.alert_scenarios import make_rule
+from tests.alert_scenarios import make_rule, move_counted_minutes_back
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
@@ -154,9 +154,7 @@ def test_threshold_windows_count_earlier_minutes_each_rule_its_own():
     push(1)
     push(2)
     # Both earlier occurrences move 30 minutes back: inside the hour, outside five minutes.
-    earlier = datetime.timedelta(minutes=30)
-    for minute in AlertGroupMinute.objects.all():
-        AlertGroupMinute.objects.filter(pk=minute.pk).update(minute=minute.minute - earlier)
+    move_counted_minutes_back(datetime.timedelta(minutes=30))
 
     push(3)
     push(4)
