@@ -31,8 +31,8 @@ from errors.selectors import (
     TOP_APPS,
     TREND_HORIZON,
     TrendWindow,
-    _bucket_labels,
-    _label,
+    bucket_label,
+    bucket_labels,
     list_recent_app_error_ids,
 )
 
@@ -241,7 +241,7 @@ def count_groups_over_time(groups: QuerySet, window: TrendWindow) -> dict[str, A
     charts draw it). Sums the hourly counts: one row per group and hour with occurrences,
     grouped by the database by hour, severity and app."""
     tz = timezone.get_current_timezone()
-    labels = _bucket_labels(window, tz)
+    labels = bucket_labels(window, tz)
     index = {label: position for position, label in enumerate(labels)}
     hour_start = window.start.replace(minute=0, second=0, microsecond=0)
     rows = (
@@ -258,7 +258,7 @@ def count_groups_over_time(groups: QuerySet, window: TrendWindow) -> dict[str, A
     by_app_rows: list[tuple[str, int, int]] = []
     app_totals: dict[str, int] = defaultdict(int)
     for row in rows:
-        position = index.get(_label(row["hour"], window.bucket, tz))
+        position = index.get(bucket_label(row["hour"], window.bucket, tz))
         if position is None:
             continue
         severity = row["group__severity"]

@@ -11,7 +11,7 @@ exact in any time zone whose offset is a whole number of hours.
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, Sum
 from django.db.models.functions import Cast
@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from errors.filters import AppErrorFilterSet
 from errors.models import AppError, AppErrorDailyCount, AppErrorHourlyCount
+
+if TYPE_CHECKING:  # errors.selectors imports this module
+    from errors.selectors import TrendWindow
 
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
 Rows = list[dict[str, Any]]
@@ -32,7 +35,7 @@ def count_from_hourly_totals(filterset, window, label_of: Callable) -> tuple[Row
     hourly = AppErrorFilterSet.filter_totals(
         AppErrorHourlyCount.objects.all(), data, time_is_bounded=True
     )
-    if hourly is None or not _offsets_are_whole_hours(window):
+    if hourly is None or not offsets_are_whole_hours(window):
         return None
     first_hour, last_hour = _ceil(window.start, HOUR), _floor(window.end, HOUR)
     if first_hour >= last_hour:
@@ -100,7 +103,9 @@ def _add_totals(totals, period: str, label_of: Callable, counts: dict) -> None:
                 counts[group][(labels[text], value or None if group == "app" else value)] += n
 
 
-def _offsets_are_whole_hours(window) -> bool:
+def offsets_are_whole_hours(window: "TrendWindow") -> bool:
+    """Whether the current time zone is a whole number of hours from UTC across ``window``:
+    then UTC hours are local hours, and hourly counts can be read and labelled as they are."""
     tz = timezone.get_current_timezone()
     return all(
         timezone.localtime(moment, tz).utcoffset() % HOUR == datetime.timedelta(0)

@@ -21,13 +21,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from errors.filters import AppErrorFilterSet
-from errors.hourly_counts import _offsets_are_whole_hours
+from errors.hourly_counts import offsets_are_whole_hours
 from errors.selectors import (
     DEFAULT_ORDERING,
     HOURLY_UP_TO,
     TrendWindow,
-    _bucket_labels,
-    _label,
+    bucket_label,
+    bucket_labels,
     trend_series,
     trend_window_for,
 )
@@ -101,7 +101,7 @@ def count_newest_app_errors_over_time(
     tz = timezone.get_current_timezone()
     # Tallied by the UTC hour's text (or the minute's, in a zone whose offset is not whole
     # hours), which lies in one local hour: a few hundred moments converted, not every row.
-    width = 13 if _offsets_are_whole_hours(window) else 16
+    width = 13 if offsets_are_whole_hours(window) else 16
     tally = Counter(
         (text[:width], severity, app)
         for text, severity, app, _ in _within(newest.counted, window.start, window.end)
@@ -112,13 +112,13 @@ def count_newest_app_errors_over_time(
     for (key, severity, app), n in tally.items():
         if key not in labels_of:
             moment = _moment(key if len(key) == 16 else f"{key}:00")
-            labels_of[key] = _label(moment, window.bucket, tz)
+            labels_of[key] = bucket_label(moment, window.bucket, tz)
         label = labels_of[key]
         severity_counts[(label, severity)] += n
         app_counts[(label, app)] += n
     trend = trend_series(
         window,
-        _bucket_labels(window, tz),
+        bucket_labels(window, tz),
         _rows_of(severity_counts, "severity"),
         _rows_of(app_counts, "app"),
     )

@@ -300,10 +300,10 @@ def count_app_errors_over_time(filterset: AppErrorFilterSet) -> dict[str, Any]:
     "other"), in the configured time zone. Counted by the database, grouped rows only."""
     window = trend_window_for(filterset)
     tz = timezone.get_current_timezone()
-    labels = _bucket_labels(window, tz)
+    labels = bucket_labels(window, tz)
     # Exact hourly totals kept by triggers answer most filters without grouping the errors.
     counted = count_from_hourly_totals(
-        filterset, window, lambda moment: _label(moment, window.bucket, tz)
+        filterset, window, lambda moment: bucket_label(moment, window.bucket, tz)
     )
     if counted is not None:
         severity_rows, app_rows = counted
@@ -366,7 +366,7 @@ def _count_grouped_errors(filterset: AppErrorFilterSet, window: TrendWindow, tz)
         bucket = Trunc("timestamp", window.bucket, tzinfo=tz)
 
         def label_of(moment):
-            return _label(moment, window.bucket, tz)
+            return bucket_label(moment, window.bucket, tz)
 
     groups = queryset.annotate(bucket=bucket).order_by()
     counts: dict[str, dict[tuple, int]] = {"severity": defaultdict(int), "app": defaultdict(int)}
@@ -380,12 +380,15 @@ def _count_grouped_errors(filterset: AppErrorFilterSet, window: TrendWindow, tz)
     ]
 
 
-def _label(moment: datetime.datetime, bucket: str, tz) -> str:
+def bucket_label(moment: datetime.datetime, bucket: str, tz: datetime.tzinfo) -> str:
+    """The chart's label of the hour or day holding ``moment`` in ``tz``: every trend
+    (occurrences, groups, a search's newest matches) places its counts by it."""
     local = timezone.localtime(moment, tz) if timezone.is_aware(moment) else moment
     return local.strftime("%Y-%m-%dT%H:00") if bucket == "hour" else local.strftime("%Y-%m-%d")
 
 
-def _bucket_labels(window: TrendWindow, tz) -> list[str]:
+def bucket_labels(window: TrendWindow, tz: datetime.tzinfo) -> list[str]:
+    """Every bucket's label across ``window``, oldest first: the chart's x axis."""
     step = datetime.timedelta(hours=1) if window.bucket == "hour" else datetime.timedelta(days=1)
     labels, cursor = [], timezone.localtime(window.start, tz)
     cursor = cursor.replace(minute=0, second=0, microsecond=0)
@@ -393,6 +396,6 @@ def _bucket_labels(window: TrendWindow, tz) -> list[str]:
         cursor = cursor.replace(hour=0)
     end = timezone.localtime(window.end, tz)
     while cursor <= end:
-        labels.append(_label(cursor, window.bucket, tz))
+        labels.append(bucket_label(cursor, window.bucket, tz))
         cursor += step
     return labels

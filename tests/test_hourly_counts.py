@@ -44,7 +44,7 @@ def counted_from_hourly_totals(params: dict) -> dict:
     window = selectors.trend_window_for(filterset)
     tz = timezone.get_current_timezone()
     counted = count_from_hourly_totals(
-        filterset, window, lambda moment: selectors._label(moment, window.bucket, tz)
+        filterset, window, lambda moment: selectors.bucket_label(moment, window.bucket, tz)
     )
     assert counted is not None, "this filter should be answered by the hourly totals"
     severity_rows, app_rows = counted
