@@ -134,6 +134,28 @@ def test_sort_and_page(page, live_server, staff_member):
     expect(page.locator(f"{ROWS} td:has(> .badge)").last).to_have_text("Critical")
 
 
+def test_a_rows_filter_link_narrows_in_place_and_its_message_opens_the_error(
+    page, live_server, staff_member
+):
+    seed_triage_mix()
+    billing = AppError.objects.get(app="billing")
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/errors/")
+    page.evaluate("window.stillThisPage = true")
+
+    link = page.locator(f"#error-{billing.pk}").get_by_role("link", name="billing", exact=True)
+    settled_swap(page, link.click)
+    expect(page).to_have_url(re.compile(r"/errors/\?app=billing$"))
+    assert row_ids(page) == [f"error-{billing.pk}"]
+    expect(page.locator("#filters select[name=app]")).to_have_value("billing")
+    assert page.evaluate("window.stillThisPage") is True  # swapped by htmx, not reloaded
+
+    page.locator(f"#error-{billing.pk}").get_by_role("link", name="Billing run aborted").click()
+    expect(page).to_have_url(f"{live_server.url}/errors/{billing.pk}/")
+    expect(page.locator("h1")).to_contain_text("Billing run aborted")
+    assert page.evaluate("window.stillThisPage") is None  # a page of its own, not a swap
+
+
 def test_resolve_and_unresolve_inline_without_a_page_load(page, live_server, staff_member):
     first = AppErrorFactory(message="first failure", age_hours=1)
     AppErrorFactory(message="second failure", age_hours=2)
