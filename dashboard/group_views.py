@@ -10,24 +10,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
-from django_tables2 import RequestConfig
 
 from dashboard.access import RESOLVE_PERMISSION, require_resolve_permission, staff_required
-from dashboard.charts import build_trend_charts
 from dashboard.clean_urls import defaults_attribute, redirect_to_clean_url
 from dashboard.group_forms import BulkGroupForm, MuteGroupForm, ResolveGroupForm
 from dashboard.group_listing import GROUP_URL_DEFAULTS, GroupListing
-from dashboard.group_tables import GroupTable, OccurrenceTable
+from dashboard.group_page import GroupPage
+from dashboard.group_tables import GroupTable
 from dashboard.htmx_messages import with_messages
 from dashboard.listing import URL_DEFAULTS
-from dashboard.quick_ranges import quick_range_links
-from dashboard.views import partial_for, pretty_context, safe_next
+from dashboard.views import partial_for, safe_next
 from errors.group_selectors import (
     build_sparklines,
-    count_group_over_time,
-    count_stored_occurrences,
     get_error_group,
-    list_affected_subjects,
     list_error_groups_by_ids,
     list_group_activity,
 )
@@ -40,7 +35,6 @@ from errors.group_services import (
     unresolve_error_groups,
 )
 from errors.models import ErrorGroup
-from errors.selectors import filter_app_errors, list_app_errors
 
 LIST_TEMPLATE = "dashboard/group_list.html"
 DETAIL_TEMPLATE = "dashboard/group_detail.html"
@@ -51,7 +45,6 @@ LIST_PARTIALS = {
 }
 DETAIL_PARTIALS = {"group-triage": "triage", "occurrences": "occurrences"}
 GROUPS_CHANGED = "groups-changed"
-OCCURRENCES_PER_PAGE = 25
 
 
 @require_GET
@@ -75,25 +68,9 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     if clean := redirect_to_clean_url(request, URL_DEFAULTS):
         return clean
     group = found(group_id)
-    params = request.GET.copy()
-    params["group"] = str(group.pk)
-    filterset = filter_app_errors(params)
-    is_valid = filterset.is_valid()
-    occurrences = list_app_errors(filterset) if is_valid else filterset.queryset.none()
-    table = OccurrenceTable(occurrences, request=request)
-    RequestConfig(request, paginate={"per_page": OCCURRENCES_PER_PAGE}).configure(table)
-    latest = list_app_errors(filter_app_errors({"group": group.pk})).first()
     context = {
-        "group": group,
-        "filterset": filterset,
-        "occurrences": table,
-        "latest": latest,
-        "latest_context": pretty_context(latest) if latest else "",
-        "stored": count_stored_occurrences(group),
-        "affected": list_affected_subjects(group),
-        "charts": build_trend_charts(count_group_over_time(group)),
+        "detail": GroupPage(request, group),
         "url_defaults": defaults_attribute(URL_DEFAULTS),
-        "quick_ranges": quick_range_links(request.GET),
         **triage_context(request, group),
     }
     return TemplateResponse(

@@ -5,10 +5,13 @@ import re
 import uuid
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from errors.group_services import resolve_error_group
 from errors.models import AppError, ErrorGroup
+from errors.routers import errors_alias
 from tests.group_records import occur
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -228,6 +231,57 @@ def test_the_group_page_says_what_was_shed_and_what_is_still_stored(staff_client
 
     assert "3 occurrences counted, not stored (storm limit)." in html
     assert "1 of 5 occurrences still stored." in html
+
+
+def errors_queries(client, url: str, params=None, **headers) -> list[str]:
+    with CaptureQueriesContext(connections[errors_alias()]) as captured:
+        page(client, url, params, **headers)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def occurrence_counts(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if "COUNT(" in sql and '"errors_apperror"' in sql]
+
+
+def test_the_group_page_counts_its_stored_occurrences_once(staff_client):
+    group = occur("xero-sync", times=3)
+    url = reverse("group_detail", args=[group.pk])
+
+    queries = errors_queries(staff_client, url)
+
+    # The pager counts the group's occurrences; the "still stored" line reads that count.
+    assert len(occurrence_counts(queries)) == 1
+    # The group, its activity, that count, its trend, its jobs and users, the latest
+    # occurrence and the page of the table.
+    assert len(queries) == 8
+
+
+def test_a_filtered_group_page_still_says_how_many_are_stored(staff_client):
+    job = uuid.uuid4()
+    group = occur("xero-sync", times=2)
+    occur("xero-sync", job_id=job)
+    AppError.objects.filter(group_id=group.pk, job_id=None).first().delete()
+    url = reverse("group_detail", args=[group.pk])
+
+    queries = errors_queries(staff_client, url, {"job_id": str(job)})
+    html = page(staff_client, url, {"job_id": str(job)})
+
+    assert len(occurrence_counts(queries)) == 2  # the job's, for the pager; the stored ones
+    assert "2 of 3 occurrences still stored." in html
+    assert html.split('id="occurrences"', 1)[1].count('<a href="/errors/') == 1  # the job's
+
+
+def test_the_occurrences_swap_reads_only_what_the_table_needs(staff_client):
+    group = occur("xero-sync", times=3)
+    url = reverse("group_detail", args=[group.pk])
+
+    queries = errors_queries(
+        staff_client, url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="occurrences"
+    )
+
+    assert len(occurrence_counts(queries)) == 1
+    assert not [sql for sql in queries if "errors_errorgroup_hourly" in sql]  # no trend
+    assert not [sql for sql in queries if "errors_errorgroup_subject" in sql]  # no jobs, users
 
 
 def test_a_missing_group_is_404(staff_client):
