@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -55,17 +56,35 @@ def settled_swap(page, action) -> None:
 
 
 @contextlib.contextmanager
+def signed_in_page(browser, live_server, staff_member, **options):
+    """A page of a browser context of its own (``options`` as ``browser.new_context`` takes
+    them, ``java_script_enabled=False`` for a browser without JavaScript), signed in."""
+    context = browser.new_context(**options)
+    try:
+        sign_in(context, live_server, staff_member)
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
 def opened_by_a_colleague(browser, live_server, staff_member, url: str):
     """``url`` opened in a browser context of its own (another person's session), as a
     pasted link is."""
-    colleague = browser.new_context()
-    try:
-        sign_in(colleague, live_server, staff_member)
-        other = colleague.new_page()
+    with signed_in_page(browser, live_server, staff_member) as other:
         other.goto(url)
         yield other
-    finally:
-        colleague.close()
+
+
+def apply_without_javascript(page, list_url: str, **fields: str) -> None:
+    """Choose ``fields`` in the filter bar of the list at ``list_url`` and press Apply, as a
+    browser without JavaScript does (a plain GET of the whole form); wait for the list at
+    its clean URL, which carries only the chosen fields."""
+    page.goto(list_url)
+    for name, value in fields.items():
+        page.select_option(f"select[name={name}]", value)
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(f"{list_url}?{urlencode(fields)}")
 
 
 def row_ids(page) -> list[str]:
@@ -294,20 +313,12 @@ def test_non_staff_are_refused(page, live_server, django_user_model):
 def test_everything_works_with_javascript_off(browser, live_server, staff_member):
     error = AppErrorFactory(message="no script here", app="xero")
     AppErrorFactory(message="billing", app="billing")
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        sign_in(context, live_server, staff_member)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/errors/")
-        page.select_option("select[name=app]", "xero")
-        page.get_by_role("button", name="Apply").click()
-        expect(page).to_have_url(re.compile(r"app=xero"))
+    with signed_in_page(browser, live_server, staff_member, java_script_enabled=False) as page:
+        apply_without_javascript(page, f"{live_server.url}/errors/", app="xero")
         expect(page.locator(ROWS)).to_have_count(1)
         page.locator(f"#error-{error.pk}").get_by_role("button", name="Resolve").click()
         expect(page.locator(f"#error-{error.pk}")).to_contain_text("Resolved by Erin")
         expect(page).to_have_url(re.compile(r"app=xero"))
-    finally:
-        context.close()
     assert AppError.objects.get(pk=error.pk).resolved
 
 

@@ -12,11 +12,13 @@ from playwright.sync_api import expect
 
 from e2e.test_dashboard_triage import (
     ROWS,
+    apply_without_javascript,
     newest_critical_bar,
     opened_by_a_colleague,
     seed_triage_mix,
     settled_swap,
     sign_in,
+    signed_in_page,
 )
 from tests.factories import AppErrorFactory
 from tests.group_records import occur
@@ -104,29 +106,25 @@ def test_every_filter_applies_on_change_and_the_url_keeps_only_what_is_in_use(
     expect(page).to_have_url(f"{live_server.url}/?app=xero")  # unresolved is the default
 
 
-def test_without_javascript_apply_lands_on_the_clean_url(browser, live_server, staff_member):
-    seed_triage_mix()
-    occur("sync", app="xero")
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        sign_in(context, live_server, staff_member)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/errors/")
-        page.select_option("select[name=app]", "xero")
-        page.get_by_role("button", name="Apply").click()
-        expect(page).to_have_url(f"{live_server.url}/errors/?app=xero")
-        expect(page.locator(ROWS)).to_have_count(9)
-
-        page.goto(f"{live_server.url}/")
-        page.select_option("select[name=app]", "xero")
-        page.get_by_role("button", name="Apply").click()
-        expect(page).to_have_url(f"{live_server.url}/?app=xero")
+@pytest.mark.parametrize(
+    ("path", "rows", "app_cells", "count"),
+    [
+        ("/errors/", ROWS, "td[data-label=App]", 9),
         # Xero's groups: the contact sync (its numbers normalised away), the expired token,
         # the rate limit and "sync"; billing's and reports' are gone.
-        expect(page.locator(GROUP_ROWS)).to_have_count(4)
-        expect(page.locator(f"{GROUP_ROWS} .col-app")).to_have_text(["xero"] * 4)
-    finally:
-        context.close()
+        ("/", GROUP_ROWS, ".col-app", 4),
+    ],
+    ids=["occurrence list", "group list"],
+)
+def test_without_javascript_apply_lands_on_the_clean_url(
+    browser, live_server, staff_member, path, rows, app_cells, count
+):
+    seed_triage_mix()
+    occur("sync", app="xero")
+    with signed_in_page(browser, live_server, staff_member, java_script_enabled=False) as page:
+        apply_without_javascript(page, f"{live_server.url}{path}", app="xero")
+        expect(page.locator(rows)).to_have_count(count)
+        expect(page.locator(f"{rows} {app_cells}")).to_have_text(["xero"] * count)
 
 
 def test_a_resolve_brings_every_count_on_the_page_up_to_date(page, live_server, staff_member):
@@ -234,19 +232,13 @@ def test_without_javascript_the_charts_are_tables_of_the_same_numbers(
     browser, page, live_server, staff_member
 ):
     seed_triage_mix()
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        sign_in(context, live_server, staff_member)
-        plain = context.new_page()
+    with signed_in_page(browser, live_server, staff_member, java_script_enabled=False) as plain:
         plain.goto(f"{live_server.url}/errors/")
         table = plain.locator("table.chart-table").first
         expect(table).to_be_visible()
         expect(plain.locator(".chart-box").first).to_be_hidden()
         expect(table.locator("caption")).to_have_text("Errors by severity")
-        totals = table.locator("tbody tr td:last-child").all_text_contents()
-        assert sum(int(total) for total in totals) == 10
-    finally:
-        context.close()
+        assert chart_table_total(table) == 10
 
     sign_in(page.context, live_server, staff_member)
     page.goto(f"{live_server.url}/errors/")
@@ -256,3 +248,7 @@ def test_without_javascript_the_charts_are_tables_of_the_same_numbers(
         "t => { const r = t.getBoundingClientRect(); return [r.width, r.height]; }"
     )
     assert box == [1, 1]  # kept for screen readers, out of sight
+
+
+def chart_table_total(table) -> int:
+    return sum(int(total) for total in table.locator("tbody tr td:last-child").all_text_contents())
