@@ -18,6 +18,7 @@ from dashboard.group_listing import GROUP_URL_DEFAULTS, GroupListing
 from dashboard.group_page import GroupPage
 from dashboard.group_tables import GroupTable
 from dashboard.htmx_messages import with_messages
+from dashboard.inline_summary import asks_summary_inline
 from dashboard.listing import URL_DEFAULTS
 from dashboard.views import partial_for, safe_next
 from errors.group_selectors import (
@@ -56,8 +57,9 @@ def group_list(request: HttpRequest) -> HttpResponse:
     listing = GroupListing(request, request.GET)
     template = partial_for(request, LIST_TEMPLATE, LIST_PARTIALS)
     # The charts are the page's dearest part and need JavaScript to draw: the page comes
-    # without them and asks for its summary once loaded.
-    with_charts = template == f"{LIST_TEMPLATE}#summary_refresh"
+    # without them and asks for its summary once loaded, unless it is asked for with them
+    # (dashboard.inline_summary: the page without JavaScript).
+    with_charts = template == f"{LIST_TEMPLATE}#summary_refresh" or asks_summary_inline(request.GET)
     return TemplateResponse(request, template, {"listing": listing, "with_charts": with_charts})
 
 

@@ -20,6 +20,7 @@ from dashboard.charts import build_trend_charts
 from dashboard.clean_urls import defaults_attribute
 from dashboard.dates import format_moment, format_moment_in_full, parse_moment
 from dashboard.forms import PageForm
+from dashboard.inline_summary import asks_summary_inline
 from dashboard.live_notice import LiveNotice
 from dashboard.quick_ranges import QuickRange, quick_range_links
 from dashboard.table_rows import CappedPaginator
@@ -219,8 +220,9 @@ class ErrorListing:
     def defers_summary(self) -> bool:
         """Whether the page comes without the unresolved count and the charts, which it asks
         for once loaded: a search's are read from its matches (no totals kept per word), and
-        the table of results should not wait for them."""
-        return self.is_search and not self.summary_only
+        the table of results should not wait for them. Not when the page is asked for with
+        its summary in it (dashboard.inline_summary: the page without JavaScript)."""
+        return self.is_search and not self.summary_only and not asks_summary_inline(self.params)
 
     @cached_property
     def newest(self) -> NewestAppErrors | None:

@@ -252,3 +252,35 @@ def test_without_javascript_the_charts_are_tables_of_the_same_numbers(
 
 def chart_table_total(table) -> int:
     return sum(int(total) for total in table.locator("tbody tr td:last-child").all_text_contents())
+
+
+def test_without_javascript_a_link_brings_the_summaries_the_page_would_ask_for(
+    browser, live_server, staff_member
+):
+    seed_triage_mix()
+    occur("sync", app="xero")
+    with signed_in_page(browser, live_server, staff_member, java_script_enabled=False) as page:
+        page.goto(f"{live_server.url}/")
+        expect(page.locator("table.chart-table")).to_have_count(0)
+        page.get_by_role("link", name="Show the charts as tables").click()
+        expect(page).to_have_url(f"{live_server.url}/?summary=inline")
+        table = page.locator("table.chart-table").first
+        expect(table.locator("caption")).to_have_text("Occurrences by severity")
+        expect(page.locator(".chart-box").first).to_be_hidden()
+        # Every error of the mix is in an open group, "sync" too.
+        assert chart_table_total(table) == 11
+        # A plain Apply keeps them in the page.
+        page.select_option("select[name=app]", "billing")
+        page.get_by_role("button", name="Apply").click()
+        expect(page).to_have_url(f"{live_server.url}/?app=billing&summary=inline")
+        expect(page.locator(GROUP_ROWS)).to_have_count(1)
+        assert chart_table_total(page.locator("table.chart-table").first) == 1
+
+        page.goto(f"{live_server.url}/errors/?search=xero")
+        expect(page.locator(ROWS)).to_have_count(8)
+        expect(page.locator("#unresolved-count")).to_have_count(0)
+        page.get_by_role("link", name="show the unresolved count and the charts").click()
+        expect(page).to_have_url(f"{live_server.url}/errors/?search=xero&summary=inline")
+        expect(page.locator("#match-count")).to_have_text("8")
+        expect(page.locator("#unresolved-count")).to_have_text("8")
+        assert chart_table_total(page.locator("table.chart-table").first) == 8
