@@ -37,6 +37,14 @@ def staff_client(client, staff):
 
 
 @pytest.fixture
+def manager_client(client, staff):
+    """A staff member allowed to resolve errors and to manage alert rules, signed in."""
+    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
 def count_queries():
     """Count the queries made on every database alias inside a ``with`` block: errors and
     staff live behind different aliases, so a single-connection count would miss half."""

@@ -2,7 +2,6 @@
 the permissions, a test alert, and a rule's deliveries."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from errors.alerts.models import AlertDelivery, AlertRule
 from tests.alert_scenarios import charge_card, make_rule
@@ -10,13 +9,6 @@ from tests.alert_scenarios import charge_card, make_rule
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 SLACK_HOOK = "https://hooks.slack.com/services/T0001/B0002/abcdefghijklmnopqrstuvwx"
-
-
-@pytest.fixture
-def manager_client(client, staff):
-    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
-    client.force_login(staff)
-    return client
 
 
 def create(client, **fields):

@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 SECRET_HOOK = "https://chat.example.com/hooks/abcdefghijklmnopqrstuvwxyz123456"
 
 
-@pytest.fixture
-def manager_client(client, staff):
-    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_alertrule"))
-    client.force_login(staff)
-    return client
-
-
 def rule_form(**fields):
     return {
         "name": "Payments",
