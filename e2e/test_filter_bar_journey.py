@@ -284,3 +284,18 @@ def test_without_javascript_a_link_brings_the_summaries_the_page_would_ask_for(
         expect(page.locator("#match-count")).to_have_text("8")
         expect(page.locator("#unresolved-count")).to_have_text("8")
         assert chart_table_total(page.locator("table.chart-table").first) == 8
+
+
+def test_with_javascript_a_filter_change_leaves_the_inline_summary_out_of_the_url(
+    page, live_server, staff_member
+):
+    seed_triage_mix()
+    sign_in(page.context, live_server, staff_member)
+    page.goto(f"{live_server.url}/?summary=inline")  # a link made without JavaScript
+    page.wait_for_function(f"() => ({CHART_TOTAL})('chart-severity') === 10")
+    expect(page.get_by_role("link", name="Show the charts as tables")).to_have_count(0)
+
+    settled_swap(page, lambda: page.select_option("select[name=app]", "xero"))
+
+    expect(page).to_have_url(f"{live_server.url}/?app=xero")
+    page.wait_for_function(f"() => ({CHART_TOTAL})('chart-severity') === 8")
