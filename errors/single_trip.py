@@ -25,8 +25,7 @@ from typing import Any
 
 from django.db import DatabaseError, connections
 
-from errors.alerts.due import DELIVERY, count_minute, minute_of, window_sums
-from errors.alerts.models import Event
+from errors.alerts.due import minute_of
 from errors.alerts.rules import LiveRule, live_rules
 from errors.conf import app_errors_setting
 from errors.group_writes import (
@@ -44,6 +43,8 @@ from errors.inserts import PreparedInsert
 from errors.models import AppError, SubjectKind
 
 NEEDS_FULL_PATH = "app-errors: this occurrence needs the full write path, group "
+# Created by migration 0017 (PostgreSQL only).
+THRESHOLD_CHECK = "errors_alert_threshold_check"
 
 
 def write_in_one_trip(
@@ -115,35 +116,22 @@ def threshold_check(
     no threshold alert of it for the group within the window): the full path then counts
     again and records the alert (errors.alerts.due.reached_thresholds decides the same).
 
-    It runs after the counts, so its snapshot is taken with the group row locked and sees
-    every earlier writer of the group; its own minute's count comes from the upsert."""
+    The work is a PL/pgSQL function (migration 0017), so PostgreSQL plans it once per
+    connection rather than once per occurrence. It runs after the counts, with the group
+    row locked, so it sees every earlier writer of the group."""
     moment = connection.ops.adapt_datetimefield_value
-    minute = minute_of(error.timestamp)
-    count_sql, count_params = count_minute(connection, group_id, minute)
-    sums_sql, sums_params = window_sums(connection, group_id, minute, rules, but_minute=True)
-    due: list[str] = []
-    due_params: list[Any] = []
-    for index, rule in enumerate(rules):
-        due.append(
-            f"(counted.count + COALESCE(sums.s{index}, 0) >= %s AND NOT EXISTS (SELECT 1 FROM"
-            f" {DELIVERY} WHERE group_id = %s AND rule_id = %s AND event = %s AND due_at > %s))"
-        )
-        fired_after = error.timestamp - datetime.timedelta(minutes=rule.threshold_minutes)
-        due_params += [
-            rule.threshold_count,
+    return (
+        f"SELECT {THRESHOLD_CHECK}(%s, %s, %s, %s::bigint[], %s::bigint[], %s::integer[], %s)",
+        [
             group_id,
-            rule.id,
-            str(Event.THRESHOLD),
-            moment(fired_after),
-        ]
-    columns = ", ".join(f"s{index}" for index in range(len(rules)))
-    sql = (
-        f"WITH counted AS ({count_sql}), sums ({columns}) AS (SELECT {sums_sql})"
-        f" SELECT CASE WHEN {' OR '.join(due)}"
-        " THEN CAST(%s || %s || ', minute ' || counted.count AS integer) ELSE counted.count END"
-        " FROM counted, sums"
+            moment(minute_of(error.timestamp)),
+            moment(error.timestamp),
+            [rule.id for rule in rules],
+            [rule.threshold_count for rule in rules],
+            [rule.threshold_minutes for rule in rules],
+            NEEDS_FULL_PATH,
+        ],
     )
-    return sql, [*count_params, *sums_params, *due_params, NEEDS_FULL_PATH, group_id]
 
 
 def message(

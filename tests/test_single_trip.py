@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.db import connections
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 import errors.group_writes
@@ -161,6 +162,34 @@ def test_threshold_windows_count_earlier_minutes_each_rule_its_own():
 
     assert list(AlertDelivery.objects.values_list("rule", flat=True)) == [long.pk]
     assert AlertDelivery.objects.get().details == {"count": 3, "minutes": 60}
+
+
+def test_writers_racing_on_one_group_fire_its_threshold_once():
+    make_rule(triggers=["threshold"], threshold_count=10, threshold_minutes=10)
+    push(0)  # the group is known: the writers count in one round trip until it is due
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def write(first: int) -> None:
+        try:
+            start.wait(10)
+            for job in range(first, first + 5):
+                assert not push(job)._state.adding  # stored, not spooled
+        except BaseException as failure:  # reported below, from the test's thread
+            failures.append(failure)
+        finally:
+            connections.close_all()
+
+    writers = [threading.Thread(target=write, args=(1 + 5 * n,)) for n in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    assert failures == []
+    assert AlertDelivery.objects.get().details == {"count": 10, "minutes": 10}
+    assert AlertGroupMinute.objects.aggregate(total=Sum("count"))["total"] == 21
+    assert ErrorGroup.objects.get().count == 21
 
 
 def test_a_group_deleted_since_it_was_learnt_is_made_again():
