@@ -164,6 +164,25 @@ def test_threshold_windows_count_earlier_minutes_each_rule_its_own():
     assert AlertDelivery.objects.get().details == {"count": 3, "minutes": 60}
 
 
+def test_a_short_window_fires_on_its_own_count_after_a_long_one_fired():
+    short = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=5)
+    long = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=60)
+    push(1)
+    push(2)
+    move_counted_minutes_back(datetime.timedelta(minutes=30))
+    push(3)  # the hour holds three: the long rule fires, five minutes hold one
+    push(4)
+    assert list(AlertDelivery.objects.values_list("rule", flat=True)) == [long.pk]
+
+    push(5)  # five minutes hold three now; the long rule fired within its hour
+
+    fired = AlertDelivery.objects.order_by("id").values_list("rule", "details")
+    assert list(fired) == [
+        (long.pk, {"count": 3, "minutes": 60}),
+        (short.pk, {"count": 3, "minutes": 5}),
+    ]
+
+
 def test_writers_racing_on_one_group_fire_its_threshold_once():
     make_rule(triggers=["threshold"], threshold_count=10, threshold_minutes=10)
     push(0)  # the group is known: the writers count in one round trip until it is due
