@@ -7,7 +7,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
@@ -29,6 +29,7 @@ from tests.alert_scenarios import make_rule, move_counted_minutes_back
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 JOB = "7c1811ed-e98f-4c9c-a9f9-58c757ff494f"
+USER = "2b0bd6e0-5d37-4c55-9a3c-4a1b4d7e9f10"
 ON_POSTGRESQL = connections["errors"].vendor == "postgresql"
 
 
@@ -119,6 +120,61 @@ def test_an_hour_filled_by_another_process_sheds_the_occurrence(settings):
     hour = ErrorGroupHourlyCount.objects.get(group=group)
     assert (hour.count, hour.stored) == (4, 3)
     assert ErrorGroupSubject.objects.get(group=group, kind="job").count == 4
+
+
+class PushedTwice(Exception):
+    pass
+
+
+class PushedTwiceInATransaction(Exception):
+    pass
+
+
+def push_as(failure: type[Exception], severity: str) -> AppError:
+    try:
+        raise failure("Invoice not pushed")
+    except failure as exc:
+        return persist_app_error(exc, severity=severity, job_id=JOB, user_id=USER)
+
+
+def group_figures(first: AppError, second: AppError) -> dict:
+    """What two occurrences left on their group, its hours and its subjects."""
+    group = ErrorGroup.objects.get(pk=AppError.objects.get(pk=second.pk).group_id)
+    hours = ErrorGroupHourlyCount.objects.filter(group=group)
+    return {
+        "group": (group.count, group.shed_count, group.severity, group.resolved),
+        "releases": (group.first_release, group.last_release),
+        "seen": (group.first_seen == first.timestamp, group.last_seen == second.timestamp),
+        "hours": hours.aggregate(count=Sum("count"), stored=Sum("stored")),
+        "subjects": sorted(
+            (subject.kind, subject.count, subject.last_seen == second.timestamp)
+            for subject in ErrorGroupSubject.objects.filter(group=group)
+        ),
+    }
+
+
+def test_the_one_trip_counts_leave_the_rows_the_full_path_leaves(settings):
+    """On PostgreSQL the one round trip counts through a PL/pgSQL function of its own
+    (migration 0017); a write inside the caller's transaction takes the full path."""
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": "2.0"}
+    push(0)  # release 2.0 is known from now on
+    figures = []
+    for failure, in_transaction in ((PushedTwice, False), (PushedTwiceInATransaction, True)):
+        settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": ""}
+        first = push_as(failure, "warning")
+        settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": "2.0"}
+        if in_transaction:
+            with transaction.atomic(using="errors"):
+                second = push_as(failure, "critical")
+        else:
+            second, statements = statements_of(lambda f=failure: push_as(f, "critical"))
+            assert len(statements) == 1 or not ON_POSTGRESQL
+        figures.append(group_figures(first, second))
+
+    assert figures[0] == figures[1]
+    assert figures[0]["group"] == (2, 0, 50, False)
+    assert figures[0]["releases"] == ("2.0", "2.0")
+    assert figures[0]["subjects"] == [("job", 2, True), ("user", 2, True)]
 
 
 def test_a_threshold_rule_sees_every_occurrence():
