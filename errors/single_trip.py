@@ -155,7 +155,8 @@ def message(
     call of a PL/pgSQL function (migration 0017), planned once per connection: the hour, the
     job and the user upserted, the group bumped only if it is open and not muted (locked
     first, so it is read as the last writer left it), failing with NEEDS_FULL_PATH unless
-    the group was bumped and the hour is within the storm limit."""
+    the group was bumped and the hour is within the storm limit. Its figures are those of
+    errors.group_writes for a stored occurrence; tests/test_single_trip.py compares the two."""
     counts = f"SELECT * FROM {COUNT_OCCURRENCE}(%s, %s, %s, %s, %s, %s::uuid, %s::uuid, %s, %s)"
     subjects = [
         None if subject is None else ops.uuid(subject) for subject in (error.job_id, error.user_id)
