@@ -355,7 +355,11 @@ class Statements:
         )
 
     def bump_assignments(self, error: AppError, *, stored: bool) -> tuple[list[str], list]:
-        """The SET list of the group row (``g``) for one occurrence, and its parameters."""
+        """The SET list of the group row (``g``) for one occurrence, and its parameters.
+
+        PostgreSQL's one round trip bumps a group through a copy of this in PL/pgSQL
+        (errors_group_count_occurrence, migration 0017): a change here needs a migration
+        replacing that function too (tests/test_single_trip.py compares the two paths)."""
         assignments = [
             "count = g.count + 1",
             f"shed_count = g.shed_count + {0 if stored else 1}",

@@ -8,7 +8,9 @@ hour is below the storm limit, and no threshold rule it counts for becomes due. 
 occurrence is sent as one simple-query message, ``BEGIN; SET LOCAL statement_timeout;
 INSERT; counts; COMMIT`` (psycopg's client-side binding allows several statements in one
 execute); while threshold rules watch it, the statement that counts its minute and checks
-their windows (``threshold_check``) comes before the COMMIT.
+their windows (``threshold_check``) comes before the COMMIT. The counts and the check are
+calls of PL/pgSQL functions (migration 0017): PostgreSQL plans their statements once per
+connection, where literal SQL was parsed and planned again for every message.
 
 Whether the group is that simple is only known under the group row's lock, inside the
 transaction. So the counting statement checks it there, and when the group turns out to
@@ -21,16 +23,15 @@ path.
 """
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import DatabaseError, connections
 
-from errors.alerts.due import DELIVERY, count_minute, minute_of, window_sums
-from errors.alerts.models import Event
+from errors.alerts.due import minute_of
 from errors.alerts.rules import LiveRule, live_rules
 from errors.conf import app_errors_setting
 from errors.group_writes import (
-    GROUP,
     GroupChange,
     GroupKey,
     Statements,
@@ -41,9 +42,12 @@ from errors.group_writes import (
     remember_full_hour,
 )
 from errors.inserts import PreparedInsert
-from errors.models import AppError, SubjectKind
+from errors.models import AppError
 
 NEEDS_FULL_PATH = "app-errors: this occurrence needs the full write path, group "
+# Created by migration 0017 (PostgreSQL only).
+COUNT_OCCURRENCE = "errors_group_count_occurrence"
+THRESHOLD_CHECK = "errors_alert_threshold_check"
 
 
 def write_in_one_trip(
@@ -115,35 +119,28 @@ def threshold_check(
     no threshold alert of it for the group within the window): the full path then counts
     again and records the alert (errors.alerts.due.reached_thresholds decides the same).
 
-    It runs after the counts, so its snapshot is taken with the group row locked and sees
-    every earlier writer of the group; its own minute's count comes from the upsert."""
+    The work is a PL/pgSQL function (migration 0017), so PostgreSQL plans it once per
+    connection rather than once per occurrence. It runs after the counts, with the group
+    row locked, so it sees every earlier writer of the group."""
     moment = connection.ops.adapt_datetimefield_value
-    minute = minute_of(error.timestamp)
-    count_sql, count_params = count_minute(connection, group_id, minute)
-    sums_sql, sums_params = window_sums(connection, group_id, minute, rules, but_minute=True)
-    due: list[str] = []
-    due_params: list[Any] = []
-    for index, rule in enumerate(rules):
-        due.append(
-            f"(counted.count + COALESCE(sums.s{index}, 0) >= %s AND NOT EXISTS (SELECT 1 FROM"
-            f" {DELIVERY} WHERE group_id = %s AND rule_id = %s AND event = %s AND due_at > %s))"
-        )
-        fired_after = error.timestamp - datetime.timedelta(minutes=rule.threshold_minutes)
-        due_params += [
-            rule.threshold_count,
+    return (
+        f"SELECT {THRESHOLD_CHECK}(%s, %s, %s, %s::bigint[], %s::bigint[], %s::integer[], %s)",
+        [
             group_id,
-            rule.id,
-            str(Event.THRESHOLD),
-            moment(fired_after),
-        ]
-    columns = ", ".join(f"s{index}" for index in range(len(rules)))
-    sql = (
-        f"WITH counted AS ({count_sql}), sums ({columns}) AS (SELECT {sums_sql})"
-        f" SELECT CASE WHEN {' OR '.join(due)}"
-        " THEN CAST(%s || %s || ', minute ' || counted.count AS integer) ELSE counted.count END"
-        " FROM counted, sums"
+            moment(minute_of(error.timestamp)),
+            moment(error.timestamp),
+            array_text(rule.id for rule in rules),
+            array_text(rule.threshold_count for rule in rules),
+            array_text(rule.threshold_minutes for rule in rules),
+            NEEDS_FULL_PATH,
+        ],
     )
-    return sql, [*count_params, *sums_params, *due_params, NEEDS_FULL_PATH, group_id]
+
+
+def array_text(numbers: Iterable[int]) -> str:
+    """An integer array as PostgreSQL's text form, cast in the statement: psycopg's list
+    adaptation took longer than the rest of the parameters together."""
+    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
 
 
 def message(
@@ -155,45 +152,25 @@ def message(
     limit: int | None,
 ) -> tuple[str, list[Any]]:
     """``BEGIN; <the INSERT>; <the counts>; COMMIT`` and its parameters. The counts are one
-    statement: the hour, the job and the user upserted, the group bumped only if it is open
-    and not muted (locked first, so it is read as the last writer left it), and a SELECT
-    that fails with NEEDS_FULL_PATH unless the group was bumped and the hour is within the
-    storm limit."""
-    parts: list[str] = []
-    params: list[Any] = []
-    hour_sql, hour_params = ops.hour_upsert(group_id, hour, stored=True)
-    parts.append(f"hour AS ({hour_sql})")
-    params += hour_params
-    subjects = (("job", SubjectKind.JOB, error.job_id), ("person", SubjectKind.USER, error.user_id))
-    for name, kind, subject in subjects:
-        if subject is not None:
-            subject_sql, subject_params = ops.subject_upsert(
-                group_id, kind, subject, error.timestamp
-            )
-            parts.append(f"{name} AS ({subject_sql})")
-            params += subject_params
-    assignments, bump_params = ops.bump_assignments(error, stored=True)
-    parts.append(
-        f"old AS (SELECT id, count FROM {GROUP} WHERE id = %s AND NOT resolved"
-        " AND NOT is_muted FOR NO KEY UPDATE)"
-    )
-    params.append(group_id)
-    parts.append(
-        f"bumped AS (UPDATE {GROUP} AS g SET {', '.join(assignments)} FROM old"
-        " WHERE g.id = old.id RETURNING old.count)"
-    )
-    params += bump_params
-    within = "bumped.count IS NOT NULL"
-    if limit is not None:
-        within += " AND hour.stored <= %s"
-        params.append(int(limit))
-    # The failing cast reads a column, so PostgreSQL cannot fold it while planning.
-    counts = (
-        f"WITH {', '.join(parts)} SELECT CASE WHEN {within} THEN hour.stored"
-        " ELSE CAST(%s || %s || ', hour ' || hour.stored AS integer) END, bumped.count"
-        " FROM hour LEFT JOIN bumped ON true"
-    )
-    params += [NEEDS_FULL_PATH, group_id]
+    call of a PL/pgSQL function (migration 0017), planned once per connection: the hour, the
+    job and the user upserted, the group bumped only if it is open and not muted (locked
+    first, so it is read as the last writer left it), failing with NEEDS_FULL_PATH unless
+    the group was bumped and the hour is within the storm limit. Its figures are those of
+    errors.group_writes for a stored occurrence; tests/test_single_trip.py compares the two."""
+    counts = f"SELECT * FROM {COUNT_OCCURRENCE}(%s, %s, %s, %s, %s, %s::uuid, %s::uuid, %s, %s)"
+    subjects = [
+        None if subject is None else ops.uuid(subject) for subject in (error.job_id, error.user_id)
+    ]
+    params = [
+        group_id,
+        ops.moment(hour),
+        ops.moment(error.timestamp),
+        error.severity,
+        error.release or "",
+        *subjects,
+        None if limit is None else int(limit),
+        NEEDS_FULL_PATH,
+    ]
     return f"BEGIN; {insert.sql}; {counts}; COMMIT", [*insert.values(), *params]
 
 

@@ -51,6 +51,8 @@ FUNCTIONS = {
         "errors_apperror_search_word_write",
         "errors_apperror_hourly_write",
         "errors_apperror_daily_write",
+        "errors_alert_threshold_check",
+        "errors_group_count_occurrence",
     },
 }
 INDEXES = {"sqlite": set(), "postgresql": {"apperror_related", "errors_apperror_search_document"}}

@@ -7,7 +7,8 @@ import datetime
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 import errors.group_writes
@@ -28,6 +29,7 @@ from tests.alert_scenarios import make_rule, move_counted_minutes_back
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 JOB = "7c1811ed-e98f-4c9c-a9f9-58c757ff494f"
+USER = "2b0bd6e0-5d37-4c55-9a3c-4a1b4d7e9f10"
 ON_POSTGRESQL = connections["errors"].vendor == "postgresql"
 
 
@@ -120,6 +122,61 @@ def test_an_hour_filled_by_another_process_sheds_the_occurrence(settings):
     assert ErrorGroupSubject.objects.get(group=group, kind="job").count == 4
 
 
+class PushedTwice(Exception):
+    pass
+
+
+class PushedTwiceInATransaction(Exception):
+    pass
+
+
+def push_as(failure: type[Exception], severity: str) -> AppError:
+    try:
+        raise failure("Invoice not pushed")
+    except failure as exc:
+        return persist_app_error(exc, severity=severity, job_id=JOB, user_id=USER)
+
+
+def group_figures(first: AppError, second: AppError) -> dict:
+    """What two occurrences left on their group, its hours and its subjects."""
+    group = ErrorGroup.objects.get(pk=AppError.objects.get(pk=second.pk).group_id)
+    hours = ErrorGroupHourlyCount.objects.filter(group=group)
+    return {
+        "group": (group.count, group.shed_count, group.severity, group.resolved),
+        "releases": (group.first_release, group.last_release),
+        "seen": (group.first_seen == first.timestamp, group.last_seen == second.timestamp),
+        "hours": hours.aggregate(count=Sum("count"), stored=Sum("stored")),
+        "subjects": sorted(
+            (subject.kind, subject.count, subject.last_seen == second.timestamp)
+            for subject in ErrorGroupSubject.objects.filter(group=group)
+        ),
+    }
+
+
+def test_the_one_trip_counts_leave_the_rows_the_full_path_leaves(settings):
+    """On PostgreSQL the one round trip counts through a PL/pgSQL function of its own
+    (migration 0017); a write inside the caller's transaction takes the full path."""
+    settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": "2.0"}
+    push(0)  # release 2.0 is known from now on
+    figures = []
+    for failure, in_transaction in ((PushedTwice, False), (PushedTwiceInATransaction, True)):
+        settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": ""}
+        first = push_as(failure, "warning")
+        settings.APP_ERRORS = {**settings.APP_ERRORS, "RELEASE": "2.0"}
+        if in_transaction:
+            with transaction.atomic(using="errors"):
+                second = push_as(failure, "critical")
+        else:
+            second, statements = statements_of(lambda f=failure: push_as(f, "critical"))
+            assert len(statements) == 1 or not ON_POSTGRESQL
+        figures.append(group_figures(first, second))
+
+    assert figures[0] == figures[1]
+    assert figures[0]["group"] == (2, 0, 50, False)
+    assert figures[0]["releases"] == ("2.0", "2.0")
+    assert figures[0]["subjects"] == [("job", 2, True), ("user", 2, True)]
+
+
 def test_a_threshold_rule_sees_every_occurrence():
     rule = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=10)
     for n in range(4):
@@ -161,6 +218,53 @@ def test_threshold_windows_count_earlier_minutes_each_rule_its_own():
 
     assert list(AlertDelivery.objects.values_list("rule", flat=True)) == [long.pk]
     assert AlertDelivery.objects.get().details == {"count": 3, "minutes": 60}
+
+
+def test_a_short_window_fires_on_its_own_count_after_a_long_one_fired():
+    short = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=5)
+    long = make_rule(triggers=["threshold"], threshold_count=3, threshold_minutes=60)
+    push(1)
+    push(2)
+    move_counted_minutes_back(datetime.timedelta(minutes=30))
+    push(3)  # the hour holds three: the long rule fires, five minutes hold one
+    push(4)
+    assert list(AlertDelivery.objects.values_list("rule", flat=True)) == [long.pk]
+
+    push(5)  # five minutes hold three now; the long rule fired within its hour
+
+    fired = AlertDelivery.objects.order_by("id").values_list("rule", "details")
+    assert list(fired) == [
+        (long.pk, {"count": 3, "minutes": 60}),
+        (short.pk, {"count": 3, "minutes": 5}),
+    ]
+
+
+def test_writers_racing_on_one_group_fire_its_threshold_once():
+    make_rule(triggers=["threshold"], threshold_count=10, threshold_minutes=10)
+    push(0)  # the group is known: the writers count in one round trip until it is due
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def write(first: int) -> None:
+        try:
+            start.wait(10)
+            for job in range(first, first + 5):
+                assert not push(job)._state.adding  # stored, not spooled
+        except BaseException as failure:  # reported below, from the test's thread
+            failures.append(failure)
+        finally:
+            connections.close_all()
+
+    writers = [threading.Thread(target=write, args=(1 + 5 * n,)) for n in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    assert failures == []
+    assert AlertDelivery.objects.get().details == {"count": 10, "minutes": 10}
+    assert AlertGroupMinute.objects.aggregate(total=Sum("count"))["total"] == 21
+    assert ErrorGroup.objects.get().count == 21
 
 
 def test_a_group_deleted_since_it_was_learnt_is_made_again():

@@ -10,8 +10,8 @@ counting is only done while an enabled threshold rule watches the occurrence. A 
 fires at most once per group and rule per window: not again while its last threshold alert
 is younger than M minutes. The group row is locked (errors.group_writes.bump_group), so
 concurrent writers of one group decide in turn. On PostgreSQL an occurrence that makes no
-alert due is counted the same way inside its one round trip
-(errors.single_trip.threshold_check)."""
+alert due is counted and checked the same way inside its one round trip, by a PL/pgSQL
+function (errors.single_trip.threshold_check, migration 0017)."""
 
 import datetime
 import json
@@ -108,25 +108,16 @@ def count_minute(connection: Any, group_id: int, minute: datetime.datetime) -> t
 
 
 def window_sums(
-    connection: Any,
-    group_id: int,
-    minute: datetime.datetime,
-    rules: list[LiveRule],
-    *,
-    but_minute: bool = False,
+    connection: Any, group_id: int, minute: datetime.datetime, rules: list[LiveRule]
 ) -> tuple[str, list]:
     """A subquery per rule, in order, summing the group's occurrences within its window
     (the last ``threshold_minutes`` minutes up to ``minute``); from the one index range of
-    the longest window. ``but_minute`` leaves ``minute`` itself out (a caller that has its
-    count already)."""
+    the longest window."""
     moment = connection.ops.adapt_datetimefield_value
     starts = [minute - datetime.timedelta(minutes=rule.threshold_minutes - 1) for rule in rules]
     sums = ", ".join(["SUM(count) FILTER (WHERE minute >= %s)"] * len(rules))
-    where = "group_id = %s AND minute >= %s" + (" AND minute <> %s" if but_minute else "")
     params: list[Any] = [moment(start) for start in starts] + [group_id, moment(min(starts))]
-    if but_minute:
-        params.append(moment(minute))
-    return f"{sums} FROM {MINUTE} WHERE {where}", params
+    return f"{sums} FROM {MINUTE} WHERE group_id = %s AND minute >= %s", params
 
 
 def read_moment(value: Any) -> datetime.datetime:
