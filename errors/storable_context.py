@@ -31,7 +31,8 @@ from errors.limits import (
 )
 from errors.scrubbing import (
     FILTERED,
-    QUERY_STRING,
+    PLAIN,
+    SCRUB_MIN_LENGTH,
     SECRET,
     key_kind,
     remembered_key_kinds,
@@ -134,28 +135,64 @@ class _Walk:
     ) -> dict[str, Any]:
         """A mapping's items, at ``depth`` (its values'): keys as text, the last of equal
         keys winning in the first one's place, as in a dict display. Two keys that become
-        one later (cut, sanitised) meet in ``result``: KeysMerged."""
+        one later (cut, sanitised) meet in ``result``: KeysMerged.
+
+        Most items are a short key the scrubber remembers as plain, with a text or an
+        integer: those are done here, without the calls ``value``, ``text`` and ``bound``
+        would make for each (what they do is written out in the same order)."""
         if raw and not TEXT_ONLY.issuperset(map(type, mapping)):
             mapping = {safe_str(key): item for key, item in list(mapping.items())}
         result: dict[str, Any] = {}
+        if not whole:
+            for key, item in list(mapping.items()):
+                self.cut(key)
+                self.value(item, depth, path, raw=raw, whole=False)
+            return result
+        known, pattern, value_limit, keep_nul = (
+            self.known,
+            self.pattern,
+            self.value_limit,
+            self.keep_nul,
+        )
         for key, item in list(mapping.items()):
-            key = self.cut(key)
-            if not whole:
-                self.value(item, depth, path, raw=raw, whole=False)
-                continue
-            kind = key_kind(key, self.pattern, self.known)
-            if kind is SECRET:
-                self.value(item, depth, path, raw=raw, whole=False)
-                item = self.bound(FILTERED)
-            elif kind is QUERY_STRING:
-                item = self.query(item, depth, path, raw=raw)
+            if len(key) <= SHORT_TEXT:
+                self.budget -= len(key)
             else:
+                key = self.cut(key)
+            kind = known.get(key) or key_kind(key, pattern, known)
+            item_type = type(item)
+            if kind is not PLAIN:
+                item = self.special(kind, item, depth, path, raw=raw)
+            elif item_type is str:
+                if len(item) <= SHORT_TEXT:
+                    self.budget -= len(item)
+                else:
+                    item = self.cut(item)
+                if len(item) >= SCRUB_MIN_LENGTH:
+                    item = scrub_text(item, pattern)
+                if not (
+                    len(item) <= value_limit and item.isascii() and (keep_nul or "\x00" not in item)
+                ):
+                    item = self.bound(item)
+            elif item_type is int:
+                if not MIN_JSON_INT <= item <= MAX_JSON_INT:
+                    item = f"<integer of {item.bit_length()} bits>"
+            elif item is not None and item_type is not bool:
                 item = self.value(item, depth, path, raw=raw, whole=True)
-            key = self.bound(key)
+            if not (len(key) <= value_limit and key.isascii() and (keep_nul or "\x00" not in key)):
+                key = self.bound(key)
             if key in result:
                 raise KeysMerged
             result[key] = item
         return result
+
+    def special(self, kind: str, item: Any, depth: int, path: set[int], *, raw: bool) -> Any:
+        """The value of a secret key (cut for the budget, stored as FILTERED) or of a
+        query-string key."""
+        if kind is SECRET:
+            self.value(item, depth, path, raw=raw, whole=False)
+            return self.bound(FILTERED)
+        return self.query(item, depth, path, raw=raw)
 
     def query(self, item: Any, depth: int, path: set[int], *, raw: bool) -> Any:
         """The value of a query-string key: a text scrubbed parameter by parameter."""
