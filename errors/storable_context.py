@@ -158,9 +158,9 @@ class _Walk:
         keys winning in the first one's place, as in a dict display. Two keys that become
         one later (cut, sanitised) meet in ``result``: KeysMerged.
 
-        Most items are a short key the scrubber remembers as plain, with a text or an
-        integer: those are done here, without the calls ``value``, ``text`` and ``bound``
-        would make for each (what they do is written out in the same order)."""
+        Most items are a key stored unchanged before (``clean_keys``) with a text or an
+        integer: those are done here, without the calls ``key``, ``value``, ``text`` and
+        ``bound`` would make for each (what they do is written out in the same order)."""
         if raw and not TEXT_ONLY.issuperset(map(type, mapping)):
             mapping = {safe_str(key): item for key, item in list(mapping.items())}
         result: dict[str, Any] = {}
