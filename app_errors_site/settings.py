@@ -184,9 +184,15 @@ def errors_sqlite_options() -> dict:
     """The errors file takes one small transaction per error. SQLite copies the WAL back
     into the database (and syncs both) every 1,000 pages by default, about every 30 errors;
     at 10,000 pages (a WAL of up to 40 MB) a page rewritten by many errors in between (an
-    index leaf, an hour's total) is copied once, which made a write a third cheaper."""
+    index leaf, an hour's total) is copied once, which made a write a third cheaper.
+
+    An error's INSERT fires triggers inside the write's transaction, so SQLite keeps a
+    statement journal of the ~30 pages it changes, to undo that statement alone. Past 64 KB
+    that journal goes to a temporary file, opened, written and deleted for every error;
+    ``temp_store=MEMORY`` keeps it in memory (it never outlives its statement, so nothing
+    durable changes), about 0.2 ms of a 1.5 ms write."""
     options = sqlite_options()
-    options["init_command"] += " PRAGMA wal_autocheckpoint=10000;"
+    options["init_command"] += " PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY;"
     return options
 
 

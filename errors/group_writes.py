@@ -43,6 +43,7 @@ from errors.models import (
     ErrorRelease,
     SubjectKind,
 )
+from errors.write_cursor import write_cursor
 
 GROUP = ErrorGroup._meta.db_table
 HOURLY = ErrorGroupHourlyCount._meta.db_table
@@ -117,7 +118,7 @@ def write_occurrence(
     sheds the occurrence, ``write_row`` is not called and only the counts move."""
     connection = connections[using]
     ops = Statements(connection)
-    with connection.cursor() as cursor:
+    with write_cursor(connection) as cursor:
         group_id, is_new = ops.ensure_group(cursor, error, key)
         error.group_id = group_id
         hour = error.timestamp.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)

@@ -23,6 +23,7 @@ from django.db.models import signals
 from django.db.models.sql import InsertQuery
 
 from errors.models import AppError
+from errors.write_cursor import write_cursor
 
 POSTGRESQL_WRITE_TIMEOUT = "5s"
 
@@ -62,7 +63,7 @@ class PreparedInsert:
         if self.full_save:
             self.error.save(using=self.using, force_insert=True)
             return
-        with connections[self.using].cursor() as cursor:
+        with write_cursor(connections[self.using]) as cursor:
             cursor.execute(self.sql, self.values())
         self.mark_saved()
 

@@ -52,6 +52,9 @@ RESERVED_DATA_KEYS = (
     "invalid_user_id",
 )
 SEVERITY_ALIASES = {"WARN": Severity.WARNING, "FATAL": Severity.CRITICAL}
+# Read once: Severity.values and .names build a new list at every call.
+SEVERITY_VALUES = frozenset(Severity.values)
+SEVERITY_NAMES = frozenset(Severity.names)
 
 _state = threading.local()
 
@@ -357,15 +360,15 @@ def normalize_severity(value: Any) -> tuple[int, str | None]:
 
 
 def _read_severity(value: Any) -> tuple[int, str | None]:
-    if isinstance(value, int) and not isinstance(value, bool) and value in Severity.values:
+    if isinstance(value, int) and not isinstance(value, bool) and value in SEVERITY_VALUES:
         return int(value), None
     if isinstance(value, str):
         name = value.strip().upper()
-        if name in Severity.names:
+        if name in SEVERITY_NAMES:
             return int(Severity[name]), None
         if name in SEVERITY_ALIASES:
             return int(SEVERITY_ALIASES[name]), None
-        if name.isdigit() and int(name) in Severity.values:
+        if name.isdigit() and int(name) in SEVERITY_VALUES:
             return int(name), None
     return int(Severity.ERROR), safe_str(value)
 

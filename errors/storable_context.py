@@ -12,6 +12,8 @@ cut or sanitised (the later value would then replace the earlier half-way throug
 steps) goes through the four steps in turn (``four_steps``).
 """
 
+import functools
+import re
 from typing import Any
 
 from errors.json_values import MAX_DEPTH, safe_str, to_json_safe
@@ -31,7 +33,8 @@ from errors.limits import (
 )
 from errors.scrubbing import (
     FILTERED,
-    QUERY_STRING,
+    PLAIN,
+    SCRUB_MIN_LENGTH,
     SECRET,
     key_kind,
     remembered_key_kinds,
@@ -64,6 +67,8 @@ def walked_context(context: dict[str, Any], limits: Limits) -> tuple[dict[str, A
     """``four_steps`` in one walk; raises KeysMerged where the two would differ."""
     walk = _Walk(limits)
     bounded = walk.mapping(context, 1, {id(context)}, raw=True, whole=True)
+    if not walk.cuts and walk.json_length_at_most() <= limits.context:
+        return bounded, None  # what fit_context returns for it, without encoding it
     return fit_context(bounded, limits, walk.cuts)
 
 
@@ -80,6 +85,17 @@ def four_steps(context: dict[str, Any], limits: Limits) -> tuple[dict[str, Any],
 
 def _unreadable(problem: Exception) -> dict[str, str]:
     return {"unreadable_context": f"{type(problem).__name__}: {safe_str(problem)}"}
+
+
+MAX_CLEAN_KEYS = 4096
+
+
+@functools.lru_cache(maxsize=16)
+def clean_keys(pattern: re.Pattern[str], limits: Limits) -> set[str]:
+    """Keys found plain under ``pattern`` and kept as they are under ``limits`` (short,
+    ASCII, within the value limit, no NUL where NUL is replaced): the same few dozen come
+    back with every error, and each then costs a set lookup."""
+    return set()
 
 
 class KeysMerged(Exception):
@@ -101,8 +117,13 @@ class _Walk:
         self.longest = limits.context_value + SCRUB_MARGIN
         self.budget = READ_AHEAD * limits.context
         self.cuts: list[int] = []
+        # What json_length_at_most counts: characters of the texts stored (keys included;
+        # some twice), and the keys and values stored.
+        self.stored_characters = 0
+        self.stored_values = 0
         self.pattern = secret_key_pattern()
         self.known = remembered_key_kinds(self.pattern)
+        self.clean_keys = clean_keys(self.pattern, limits)
 
     def value(self, value: Any, depth: int, path: set[int], *, raw: bool, whole: bool) -> Any:
         kind = type(value)
@@ -117,6 +138,7 @@ class _Walk:
             try:
                 if kind is dict:
                     return self.mapping(value, depth + 1, path, raw=raw, whole=whole)
+                self.stored_values += len(value)
                 return [self.value(item, depth + 1, path, raw=raw, whole=whole) for item in value]
             finally:
                 path.discard(id(value))
@@ -134,28 +156,78 @@ class _Walk:
     ) -> dict[str, Any]:
         """A mapping's items, at ``depth`` (its values'): keys as text, the last of equal
         keys winning in the first one's place, as in a dict display. Two keys that become
-        one later (cut, sanitised) meet in ``result``: KeysMerged."""
+        one later (cut, sanitised) meet in ``result``: KeysMerged.
+
+        Most items are a key stored unchanged before (``clean_keys``) with a text or an
+        integer: those are done here, without the calls ``key``, ``value``, ``text`` and
+        ``bound`` would make for each (what they do is written out in the same order)."""
         if raw and not TEXT_ONLY.issuperset(map(type, mapping)):
             mapping = {safe_str(key): item for key, item in list(mapping.items())}
         result: dict[str, Any] = {}
+        if not whole:
+            for key, item in list(mapping.items()):
+                self.cut(key)
+                self.value(item, depth, path, raw=raw, whole=False)
+            return result
+        self.stored_values += 2 * len(mapping)
+        characters = sum(map(len, mapping))  # the keys stored are no longer
+        clean, pattern, value_limit, keep_nul = (
+            self.clean_keys,
+            self.pattern,
+            self.value_limit,
+            self.keep_nul,
+        )
         for key, item in list(mapping.items()):
-            key = self.cut(key)
-            if not whole:
-                self.value(item, depth, path, raw=raw, whole=False)
-                continue
-            kind = key_kind(key, self.pattern, self.known)
-            if kind is SECRET:
-                self.value(item, depth, path, raw=raw, whole=False)
-                item = self.bound(FILTERED)
-            elif kind is QUERY_STRING:
-                item = self.query(item, depth, path, raw=raw)
+            if key in clean:  # plain, and stored as it is: only its length to spend
+                self.budget -= len(key)
+                kind = PLAIN
             else:
+                key, kind = self.key(key)
+            item_type = type(item)
+            if kind is not PLAIN:
+                item = self.special(kind, item, depth, path, raw=raw)
+            elif item_type is str:
+                if len(item) <= SHORT_TEXT:
+                    self.budget -= len(item)
+                else:
+                    item = self.cut(item)
+                if len(item) >= SCRUB_MIN_LENGTH:
+                    item = scrub_text(item, pattern)
+                if not (
+                    len(item) <= value_limit and item.isascii() and (keep_nul or "\x00" not in item)
+                ):
+                    item = self.bound(item)
+                characters += len(item)
+            elif item_type is int:
+                if not MIN_JSON_INT <= item <= MAX_JSON_INT:
+                    item = f"<integer of {item.bit_length()} bits>"
+            elif item is not None and item_type is not bool:
                 item = self.value(item, depth, path, raw=raw, whole=True)
-            key = self.bound(key)
             if key in result:
                 raise KeysMerged
             result[key] = item
+        self.stored_characters += characters
         return result
+
+    def key(self, key: str) -> tuple[str, str]:
+        """A key cut, its kind read, then bounded; remembered in ``clean_keys`` when none
+        of the three changes it and it is plain."""
+        cut = self.cut(key)
+        kind = key_kind(cut, self.pattern, self.known)
+        stored = self.bound(cut)
+        if kind is PLAIN and stored is key and len(key) <= SHORT_TEXT:
+            if len(self.clean_keys) >= MAX_CLEAN_KEYS:
+                self.clean_keys.clear()
+            self.clean_keys.add(key)
+        return stored, kind
+
+    def special(self, kind: str, item: Any, depth: int, path: set[int], *, raw: bool) -> Any:
+        """The value of a secret key (cut for the budget, stored as FILTERED) or of a
+        query-string key."""
+        if kind is SECRET:
+            self.value(item, depth, path, raw=raw, whole=False)
+            return self.bound(FILTERED)
+        return self.query(item, depth, path, raw=raw)
 
     def query(self, item: Any, depth: int, path: set[int], *, raw: bool) -> Any:
         """The value of a query-string key: a text scrubbed parameter by parameter."""
@@ -193,10 +265,18 @@ class _Walk:
 
     def bound(self, text: str) -> str:
         """What ``bound_json`` makes of one text: sanitised and cut to the value limit."""
-        if len(text) <= self.value_limit:
-            if text.isascii() and (self.keep_nul or "\x00" not in text):
-                return text
-            return sanitize_text(text, keep_nul=self.keep_nul)
-        bounded, original = bound_text(text, self.value_limit, keep_nul=self.keep_nul)
-        self.cuts.append(original - len(bounded))
-        return bounded
+        if len(text) > self.value_limit:
+            text, original = bound_text(text, self.value_limit, keep_nul=self.keep_nul)
+            self.cuts.append(original - len(text))
+        elif not (text.isascii() and (self.keep_nul or "\x00" not in text)):
+            text = sanitize_text(text, keep_nul=self.keep_nul)
+        self.stored_characters += len(text)
+        return text
+
+    def json_length_at_most(self) -> int:
+        """More than ``fit_context`` measures of the context stored (its entries as JSON,
+        ASCII-escaped): a text takes at most 12 characters per character (one outside the
+        BMP is two ``\\uXXXX``) and 2 quotes; each key and value at most 64 more (quotes, a
+        separator, a number's digits, a bracket, the too-wide integer's text). Every text
+        stored passes through ``bound`` or is counted in ``mapping``."""
+        return 12 * self.stored_characters + 64 * self.stored_values

@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import json
 import uuid
 from collections.abc import Mapping
 
@@ -18,7 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from errors.limits import Limits
-from errors.storable_context import KeysMerged, four_steps, storable_context, walked_context
+from errors.storable_context import (
+    KeysMerged,
+    _Walk,
+    four_steps,
+    storable_context,
+    walked_context,
+)
 
 
 class Colour(enum.Enum):
@@ -126,6 +133,22 @@ def assert_same_as_four_steps(context: dict, limits: Limits) -> None:
 @given(context=st.dictionaries(KEYS, VALUES, max_size=8), limits=LIMITS)
 def test_one_walk_stores_what_the_four_steps_store(context, limits):
     assert_same_as_four_steps(context, limits)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    context=st.dictionaries(KEYS | st.just("\U0001f600" * 3), VALUES | st.just("\U0001f600" * 40)),
+    limits=LIMITS,
+)
+def test_the_walk_never_counts_less_json_than_fit_context_measures(context, limits):
+    """A context the walk cut nothing of is stored whole without being encoded when
+    json_length_at_most is within the limit: it must never be less than what fit_context
+    measures (characters outside the BMP are escaped as 12)."""
+    walk = _Walk(limits)
+    with contextlib.suppress(KeysMerged):
+        stored = walk.mapping(dict(context), 1, set(), raw=True, whole=True)
+        measured = sum(len(json.dumps(item)) + len(key) + 6 for key, item in stored.items())
+        assert measured <= walk.json_length_at_most()
 
 
 def invoice(number: int) -> dict:
