@@ -38,7 +38,8 @@ class ExceptionTypeField(models.CharField):
     update, whatever path writes the row (``persist_app_error``'s compiled INSERT,
     ``Model.save``, ``bulk_create``): "" when the error has no exception type (or ``data``
     holds a type that is not text), so that NULL keeps meaning "stored before the column
-    existed". Only saving behaves differently from a CharField, so migrations see one."""
+    existed". ``QuerySet.update(data=...)`` runs no Python per row: it must set both. Only
+    saving behaves differently from a CharField, so migrations see one."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         data = model_instance.data
