@@ -19,12 +19,15 @@ indexes and triggers are recreated after the copy, exactly as the table had them
 SQL below, taken from a database migrated to 0016; tests/test_migrations_layout.py checks
 they come back unchanged), so the copy neither re-indexes the search nor counts the errors
 twice. The reverse rebuilds the 0016 layout the same way. At a million errors the rebuild
-takes minutes (BENCHMARKS.md, "Where the export time goes") and leaves the old table's pages
-as free space in the file, reused by later writes.
+took 12-16 minutes here, in one transaction, and needs free disk of about twice the database
+(BENCHMARKS.md, "Where the export time goes"); the old table's pages stay in the file as free
+space, reused by later writes.
 
 Beware: Django's own SQLite table remake (what it runs for an AlterField or an AddField with
 a default on this model) copies the rows without their rowids and drops these triggers. A
-later schema change to errors_apperror on SQLite must be written like this migration.
+later schema change to errors_apperror on SQLite must be written like this migration;
+tests/test_migrations_layout.py migrates stored errors up to the newest migration and fails
+if one is not.
 """
 
 from django.db import migrations, models
