@@ -235,6 +235,7 @@ class ErrorRows:
                 "timestamp": timestamp,
                 "message": message,
                 "data": json.dumps(data),
+                "exception_type": exception,
                 "app": site.app,
                 "file": site.file,
                 "function": site.function,

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 BATCH = 20_000
 STAFF_COUNT = 6
 RESOLUTION_COLUMNS = ("resolved", "resolved_by_id", "resolved_timestamp")
+# Written by Django from ``data`` on every save; a bulk load fills it itself.
+DERIVED_COLUMNS = ("exception_type",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,10 +101,11 @@ def ensure_bench_staff() -> list[uuid.UUID]:
 
 def known_columns() -> tuple[str, ...]:
     """The columns the generator fills itself: every column a spooled error keeps
-    (errors/spool.py), then who resolved it and when."""
+    (errors/spool.py), the exception type's copy of ``data``, then who resolved it and
+    when."""
     from errors.spool import SPOOLED_FIELDS
 
-    return (*SPOOLED_FIELDS, *RESOLUTION_COLUMNS)
+    return (*SPOOLED_FIELDS, *DERIVED_COLUMNS, *RESOLUTION_COLUMNS)
 
 
 def columns_and_extras(connection) -> tuple[list[str], list[tuple[str, Callable]]]:

@@ -93,6 +93,7 @@ def raw_inserter(connection) -> Callable[[uuid.UUID, str, str], None]:
             timestamp=connection.ops.adapt_datetimefield_value(datetime.datetime.now(datetime.UTC)),
             message=message,
             data=data,
+            exception_type="",  # as Django writes it for data without one
             severity=40,
             resolved=False,
         )

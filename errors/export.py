@@ -24,8 +24,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Func, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -67,8 +67,9 @@ def _severity_names(severities: Sequence[int]) -> list[str]:
 
 # Fields the serializer computes in a method: (what each reads instead, whether it is text,
 # how a column of its values is shown). ``resolved_by`` is the staff member's id here; its
-# name is looked up per chunk (StaffNames). The exception type is read as text, "" as NULL,
-# in SQL (_JSONText), as the serializer's ``exception_type or None`` shows it.
+# name is looked up per chunk (StaffNames). The exception type is read from its column, "" as
+# NULL, in SQL (EXCEPTION_TYPE_TEXT), as the serializer's ``recorded_exception_type or None``
+# shows it.
 COMPUTED_COLUMNS = {
     "severity_name": ("severity", True, _severity_names),
     "exception_type": ("export_exception_type", True, None),
@@ -78,14 +79,21 @@ KINDS = {"UUIDField": "uuid", "DateTimeField": "moment", "BooleanField": "bool"}
 
 
 class _JSONText(Func):
-    """The text of a top-level key of a JSON column, NULL when it is missing, null or "":
-    one parse of the JSON per row (Django's KT parses it twice on SQLite)."""
+    """The text of a top-level key of a JSON column, NULL when it is missing or null: one
+    parse of the JSON (Django's KT parses it twice on SQLite)."""
 
-    template = "NULLIF(CAST(%(expressions)s ->> %(key)s AS TEXT), '')"
+    template = "CAST(%(expressions)s ->> %(key)s AS TEXT)"
     output_field = TextField()
 
 
-ANNOTATIONS = {"export_exception_type": _JSONText("data", key="'exception_type'")}
+# The column; the JSON only where the column is NULL (a PostgreSQL row stored before the
+# column existed): COALESCE evaluates its second argument only for those rows, so the
+# multi-KB JSON is neither parsed nor, on SQLite, even read for the others.
+EXCEPTION_TYPE_TEXT = NullIf(
+    Coalesce("exception_type", _JSONText("data", key="'exception_type'"), output_field=TextField()),
+    Value("", output_field=TextField()),
+)
+ANNOTATIONS = {"export_exception_type": EXCEPTION_TYPE_TEXT}
 
 
 def export_columns() -> list[ExportColumn]:

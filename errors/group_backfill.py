@@ -98,7 +98,8 @@ def _next_batch(alias: str, after, size: int) -> list[dict]:
             "resolved",
             "resolved_timestamp",
             "resolved_by_id",
-            exception_type=KT("data__exception_type"),
+            # From the JSON: the column is NULL in rows stored before it (PostgreSQL).
+            data_exception_type=KT("data__exception_type"),
             trace=KT("data__trace"),
         )[:size]
     )
@@ -145,12 +146,12 @@ def key_for_row(row: dict, root: Any) -> GroupKey:
         part for part in (row["app"], row["function"]) if part
     )
     parts = default_fingerprint_parts(
-        exception_type=row["exception_type"], culprit=culprit, message=row["message"]
+        exception_type=row["data_exception_type"], culprit=culprit, message=row["message"]
     )
     return GroupKey(
         fingerprint=build_fingerprint(parts),
-        title=title_for(row["exception_type"], row["message"]),
-        exception_type=row["exception_type"] or "",
+        title=title_for(row["data_exception_type"], row["message"]),
+        exception_type=row["data_exception_type"] or "",
         culprit=culprit or "",
     )
 

@@ -33,6 +33,26 @@ def staff_member() -> models.ForeignKey:
     )
 
 
+class ExceptionTypeField(models.CharField):
+    """``data["exception_type"]`` copied into a column of its own on every save, insert or
+    update, whatever path writes the row (``persist_app_error``'s compiled INSERT,
+    ``Model.save``, ``bulk_create``): "" when the error has no exception type (or ``data``
+    holds a type that is not text), so that NULL keeps meaning "stored before the column
+    existed". ``QuerySet.update(data=...)`` runs no Python per row: it must set both. Only
+    saving behaves differently from a CharField, so migrations see one."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        data = model_instance.data
+        value = data.get("exception_type") if isinstance(data, dict) else None
+        value = value[: self.max_length] if isinstance(value, str) else ""
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def deconstruct(self) -> tuple:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
 class AppErrorQuerySet(models.QuerySet):
     def unresolved(self) -> "AppErrorQuerySet":
         return self.filter(resolved=False)
@@ -54,6 +74,10 @@ class AppError(models.Model):
     timestamp = models.DateTimeField(default=timezone.now)
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
+    # A copy of data["exception_type"], so that lists and the export read it without parsing
+    # the multi-KB JSON. NULL only in rows stored before the column existed (PostgreSQL
+    # keeps them as they were; SQLite's migration filled it in): read recorded_exception_type.
+    exception_type = ExceptionTypeField(max_length=255, null=True, blank=True, editable=False)
     app = models.CharField(max_length=100, null=True, blank=True)
     file = models.CharField(max_length=255, null=True, blank=True)
     function = models.CharField(max_length=255, null=True, blank=True)
@@ -145,7 +169,11 @@ class AppError(models.Model):
         return (self.data or {}).get("trace", "") if isinstance(self.data, dict) else ""
 
     @property
-    def exception_type(self) -> str:
+    def recorded_exception_type(self) -> str:
+        """The exception type as recorded: the column, or for a row stored before the
+        column existed (NULL there, PostgreSQL only), the one in ``data``."""
+        if self.exception_type is not None:
+            return self.exception_type
         return (self.data or {}).get("exception_type", "") if isinstance(self.data, dict) else ""
 
     def mark_resolved(self, staff) -> None:

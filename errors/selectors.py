@@ -259,11 +259,18 @@ def list_related_app_errors(error: AppError, *, limit: int = 10) -> QuerySet:
         AppError.objects.filter(
             function=error.function,
             app=error.app,
-            data__exception_type=error.exception_type,
+            data__exception_type=_json_exception_type(error),
         )
         .exclude(pk=error.pk)
         .order_by(*DEFAULT_ORDERING)[:limit]
     )
+
+
+def _json_exception_type(error: AppError) -> Any:
+    """The exception type as ``data`` holds it (None for an error without one): compared in
+    the JSON, not the column, because PostgreSQL's apperror_related index is over
+    ``data -> 'exception_type'`` and rows stored before the column have it only there."""
+    return (error.data or {}).get("exception_type", "") if isinstance(error.data, dict) else ""
 
 
 @dataclasses.dataclass(frozen=True)

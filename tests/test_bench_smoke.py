@@ -180,6 +180,9 @@ def test_generated_errors_are_realistic_and_searchable():
     assert max(row["n"] for row in busiest_job) > 1
     sample = errors.order_by("timestamp").first()
     assert 2048 <= len(sample.trace) <= 6000
+    # The bulk load writes the exception type's column as Django would, from data.
+    assert not errors.filter(exception_type=None).exists()
+    assert sample.exception_type == sample.data["exception_type"] != ""
     word = sample.message.split()[0]
     assert search_app_errors(AppError.objects.all(), word).filter(pk=sample.pk).exists()
 

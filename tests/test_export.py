@@ -308,13 +308,19 @@ def test_hostile_text_in_every_text_column_round_trips_through_both_formats(
         assert row["resolved"] == ("true" if line["resolved"] else "false")
 
 
+@pytest.mark.parametrize("stored_before_the_column", [False, True])
 @pytest.mark.parametrize(
     "data",
     [{}, {"exception_type": ""}, {"exception_type": None}, {"exception_type": "Timeout"}],
 )
-def test_exception_type_is_shown_as_the_api_shows_it(staff_client, api, data):
+def test_exception_type_is_shown_as_the_api_shows_it(
+    staff_client, api, data, stored_before_the_column
+):
     error = AppErrorFactory()
-    AppError.objects.filter(pk=error.pk).update(data=data)
+    error.data = data
+    error.save()  # the column follows data
+    if stored_before_the_column:  # only the JSON holds the type (PostgreSQL's older rows)
+        AppError.objects.filter(pk=error.pk).update(exception_type=None)
 
     (line,) = json_lines(download(staff_client, JSONL_URL))
     (row,) = csv_rows(download(staff_client, CSV_URL))

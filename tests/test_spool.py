@@ -68,6 +68,7 @@ def test_errors_spooled_while_the_database_is_away_are_stored_once_by_replay(
 
     stored = {error.pk: error for error in AppError.objects.all()}
     assert set(stored) == {error.pk for error in spooled}
+    assert {error.exception_type for error in stored.values()} == {"ValueError"}
     for error in spooled:
         assert stored[error.pk].timestamp == error.timestamp
         assert stored[error.pk].message == error.message

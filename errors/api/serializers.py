@@ -49,7 +49,7 @@ class AppErrorSerializer(serializers.ModelSerializer):
         return Severity(error.severity).name if error.severity in Severity.values else "OTHER"
 
     def get_exception_type(self, error: AppError) -> str | None:
-        return error.exception_type or None
+        return error.recorded_exception_type or None
 
     @extend_schema_field(ResolvedBySerializer(allow_null=True))
     def get_resolved_by(self, error: AppError) -> dict | None:
