@@ -1,4 +1,4 @@
-"""errors/migrations/0017: the exception type's column, and on SQLite the table rebuilt with
+"""errors/migrations/0018: the exception type's column, and on SQLite the table rebuilt with
 ``data`` last, every row keeping its rowid and the table its indexes and triggers."""
 
 import json
@@ -14,7 +14,7 @@ from errors.models import AppError
 from errors.selectors import filter_app_errors
 from tests.test_migrations import indexed_words, totals
 
-BEFORE = "0016_fewer_resolved_indexes"
+BEFORE = "0017_one_trip_functions"
 
 
 def table_schema() -> dict[tuple[str, str], str]:
@@ -35,8 +35,8 @@ def column_names() -> list[str]:
         ]
 
 
-def store_at_0016(number: int) -> uuid.UUID:
-    """An error written as a 0016 database holds it (no exception_type column)."""
+def store_before_the_column(number: int) -> uuid.UUID:
+    """An error written as a database before 0018 holds it (no exception_type column)."""
     connection = connections["errors"]
     pk = uuid.uuid4()
     data = {"exception_type": "xero.QuokkaTimeout", "trace": "t" * 5000, "invoice": number}
@@ -62,7 +62,7 @@ def rowids() -> dict[str, int]:
 
 @pytest.mark.django_db(transaction=True, databases=["default", "errors"])
 def test_rows_stored_before_the_migration_keep_their_type_search_and_totals(staff):
-    """Migrated up from a database built by the migrations before 0017 (not by 0017's own
+    """Migrated up from a database built by the migrations before 0018 (not by 0018's own
     reverse), with errors in it, to the newest migration: so a later migration that remade
     the table Django's way (new rowids, no triggers) fails here too."""
     connection = connections["errors"]
@@ -70,7 +70,7 @@ def test_rows_stored_before_the_migration_keep_their_type_search_and_totals(staf
     try:
         call_command("migrate", "errors", "zero", database="errors", verbosity=0)
         call_command("migrate", "errors", BEFORE, database="errors", verbosity=0)
-        stored = [store_at_0016(number) for number in range(4)]
+        stored = [store_before_the_column(number) for number in range(4)]
         # A gap in the rowids, as deletes leave: a copy that numbered the rows afresh
         # would move the others.
         with connection.cursor() as cursor:

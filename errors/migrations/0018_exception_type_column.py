@@ -16,8 +16,8 @@ walked the JSON's overflow pages; now a list or an export reads only the row's f
 The copy fills ``exception_type`` from the JSON. Each row keeps its rowid, which the FTS5
 search table (errors_apperror_fts) is keyed by, so search still finds every old error; the
 indexes and triggers are recreated after the copy, exactly as the table had them (literal
-SQL below, taken from a database migrated to 0016; tests/test_migrations_layout.py checks
-they come back unchanged), so the copy neither re-indexes the search nor counts the errors
+SQL below, taken from a database migrated to 0016, which 0017 leaves as it was;
+tests/test_migrations_layout.py checks they come back unchanged), so the copy neither re-indexes the search nor counts the errors
 twice. The reverse rebuilds the 0016 layout the same way. At a million errors the rebuild
 took 12-16 minutes here, in one transaction, and needs free disk of about twice the database
 (BENCHMARKS.md, "Where the export time goes"); the old table's pages stay in the file as free
@@ -65,7 +65,7 @@ LAYOUT_0016 = [
 ]  # fmt: skip
 
 # Fixed-size and short columns first, then the message, the JSON last.
-LAYOUT_0017 = [
+LAYOUT_0018 = [
     "id", "timestamp", "severity", "resolved", "app", "file", "function", "exception_type",
     "job_id", "user_id", "resolved_timestamp", "resolved_by_id", "group_id", "release",
     "environment", "message", "data",
@@ -234,7 +234,7 @@ DROP_COLUMN = {"postgresql": ['ALTER TABLE "errors_apperror" DROP COLUMN "except
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("errors", "0016_fewer_resolved_indexes"),
+        ("errors", "0017_one_trip_functions"),
     ]
 
     operations = [
@@ -249,7 +249,7 @@ class Migration(migrations.Migration):
             database_operations=[
                 migrations.RunPython(run(ADD_COLUMN), run(DROP_COLUMN)),
                 migrations.RunPython(
-                    rebuild(LAYOUT_0017, {"exception_type": EXCEPTION_TYPE_FROM_DATA}),
+                    rebuild(LAYOUT_0018, {"exception_type": EXCEPTION_TYPE_FROM_DATA}),
                     rebuild(LAYOUT_0016, {}),
                 ),
             ],
